@@ -1,0 +1,21 @@
+"""kwant_llg: microscopic Landau–Lifshitz–Gilbert dynamics from frozen Green's functions.
+
+A Kwant extension implementing Xu et al., PRB 108, 144409 (2023): frozen
+nonequilibrium Green's-function quantities of a Kwant system with a classical
+magnetisation texture (spin density, torques, transmission, DOS) and their coupling to
+Landau–Lifshitz–Gilbert dynamics.
+"""
+
+from ._common import (KwantLLGError, BandEdgeError, ConvergenceError, SIGMA, SIGMA_0,
+                      site_field, SiteField)
+from .greens import FrozenGreens
+from .solution import ScatteringSolution
+from .observables import spin_density, ldos, dos, transmission, frozen_solution
+from . import devices, textures, leads
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["FrozenGreens", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
+           "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads",
+           "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0",
+           "__version__"]

@@ -1,0 +1,328 @@
+"""Frozen (instantaneous) Green's functions of a Kwant system with a magnetisation texture.
+
+The central object is :class:`FrozenGreens`. It splits the Hamiltonian of the scattering
+region into a static part and a part that is linear in the magnetisation,
+
+    H(m) = H_static + Σ_i Σ_a m_i^a X_i^a,                                   (*)
+
+where X_i^a is a 2×2 matrix on site i (for the seed's device X_i^a = J σ^a). The split is
+found once by evaluating the user's value functions with uniform magnetisations ±x̂, ±ŷ,
+±ẑ, and verified with a random texture, so any Kwant system whose onsite terms are affine
+in m works, whatever its exchange convention. Everything that does not depend on m is
+cached: H_static, the sparsity pattern of z − H − Σ (and the symbolic MUMPS analysis), the
+lead self-energies Σ_α(z) and their broadening factors Γ_α = W_α W_α^† per energy. Each
+new texture costs one vectorised update of the block diagonal, one numerical
+factorisation and one solve.
+
+The retarded frozen Green's function is Eq. (A5) of Xu et al., PRB 108, 144409 (2023):
+
+    G_f^r(t, E) = [E − H(m(t)) − Σ^r(E)]^{-1}.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._common import (KwantLLGError, SiteField, check_finite, check_params,
+                      magnetization_array, required_params)
+from . import leads as _leads
+from .solution import ScatteringSolution
+
+__all__ = ["FrozenGreens"]
+
+try:
+    from kwant.linalg import mumps as _mumps
+    HAVE_MUMPS = _mumps is not None and hasattr(_mumps, "MUMPSContext")
+except ImportError:   # Kwant built without MUMPS
+    _mumps = None
+    HAVE_MUMPS = False
+
+
+class _SparseFactor:
+    """LU factorisation of a matrix with a fixed sparsity pattern (MUMPS or SuperLU)."""
+
+    def __init__(self, rows, cols, n, backend):
+        self.rows, self.cols, self.n = rows, cols, n
+        self.backend = backend
+        self._ctx = None
+
+    def factor(self, data):
+        mat = sp.coo_matrix((data, (self.rows, self.cols)), shape=(self.n, self.n))
+        if self.backend == "mumps":
+            if self._ctx is None:
+                self._ctx = _mumps.MUMPSContext()
+                self._ctx.analyze(mat, ordering="amf")
+            self._ctx.factor(mat, ordering="amf", reuse_analysis=True)
+            return self._ctx.solve
+        lu = spla.splu(mat.tocsc())
+        return lu.solve
+
+
+class FrozenGreens:
+    """Frozen Green's functions of a finalized Kwant system for many magnetisation textures.
+
+    Parameters
+    ----------
+    fsyst : kwant.system.FiniteSystem
+        Finalized system with 2 orbitals (spin up, spin down) on every site of the
+        scattering region. Its value functions receive the magnetisation through ``params``
+        under the name ``magnetization`` as a callable ``m(site) -> (3,) array``.
+        Leads may be normal or ferromagnetic; any number of them.
+    energy : float or complex, optional
+        Default energy for the methods below.
+    params : dict
+        All other parameters of the value functions (everything except the magnetisation).
+        They are frozen: build a new object to change them.
+    magnetization : str
+        Name of the magnetisation parameter in the value functions (default ``"m"``).
+    solver : {"auto", "mumps", "superlu"}
+        Sparse factorisation backend; "auto" uses MUMPS when Kwant was built with it.
+
+    Notes
+    -----
+    The magnetisation is passed to the methods as an array of shape (num_sites, 3),
+    row i belonging to ``fsyst.sites[i]``, or as a callable ``site -> 3-vector``.
+    The m-dependent part of H must be block diagonal (onsite) and affine in m, see (*)
+    in the module docstring; this is checked at construction.
+    """
+
+    def __init__(self, fsyst, energy=None, *, params=None, magnetization="m",
+                 solver="auto", check_hermiticity=True):
+        params = dict(params or {})
+        self.fsyst = fsyst
+        self.energy = energy
+        self.magnetization = magnetization
+        if magnetization in params:
+            raise KwantLLGError(
+                f"Do not pass the magnetisation '{magnetization}' in params to FrozenGreens; "
+                "give it to each call instead (it is the quantity that changes).")
+        self.params = params
+        self.num_sites = len(fsyst.sites)
+        _check_two_orbitals(fsyst)
+        if magnetization not in required_params(fsyst):
+            raise KwantLLGError(
+                f"No value function of the system takes a parameter named '{magnetization}'. "
+                "Pass magnetization='<name>' with the name your onsite function uses.")
+        check_params(fsyst, params, provided=[magnetization])
+        if solver == "auto":
+            solver = "mumps" if HAVE_MUMPS else "superlu"
+        if solver not in ("mumps", "superlu"):
+            raise KwantLLGError(f"Unknown solver {solver!r}; use 'auto', 'mumps' or 'superlu'.")
+        if solver == "mumps" and not HAVE_MUMPS:
+            raise KwantLLGError("Kwant was built without MUMPS; use solver='superlu' or "
+                                "reinstall with scripts/setup.sh.")
+        self.solver = solver
+        self._extract_exchange(check_hermiticity)
+        self._build_pattern()
+        self._lead_cache = {}
+        self._factor = _SparseFactor(self._rows, self._cols, self._norb, solver)
+
+    # ------------------------------------------------------------------ set-up
+    def _hamiltonian(self, m):
+        p = dict(self.params)
+        p[self.magnetization] = SiteField(self.fsyst, m)
+        return self.fsyst.hamiltonian_submatrix(sparse=True, params=p).tocsr()
+
+    def _extract_exchange(self, check_hermiticity):
+        n = self.num_sites
+        hs, exch = [], np.zeros((n, 3, 2, 2), dtype=complex)
+        static = None
+        for a in range(3):
+            e = np.zeros((n, 3))
+            e[:, a] = 1
+            hp, hm = self._hamiltonian(e), self._hamiltonian(-e)
+            diff = (hp - hm) * 0.5
+            static = (hp + hm) * 0.5 if static is None else static
+            d = diff.tocoo()
+            offdiag = (d.row // 2) != (d.col // 2)
+            if np.abs(d.data[offdiag]).max(initial=0) > 1e-12:
+                raise KwantLLGError(
+                    f"The Hamiltonian depends on '{self.magnetization}' through hoppings or "
+                    "inter-site terms; FrozenGreens supports onsite (block-diagonal) "
+                    "magnetisation dependence only.")
+            on = ~offdiag
+            exch[d.row[on] // 2, a, d.row[on] % 2, d.col[on] % 2] = d.data[on]
+            hs.append((hp + hm) * 0.5)
+        for h in hs[1:]:
+            if abs(h - static).max() > 1e-12:
+                raise KwantLLGError(
+                    f"The onsite terms are not affine in '{self.magnetization}' (e.g. they contain "
+                    "m_z**2): H(m) + H(-m) depends on the direction of m. FrozenGreens needs "
+                    "H(m) = H_static + sum_a m^a X^a.")
+        rng = np.random.default_rng(1234)
+        probe = rng.normal(size=(n, 3))
+        probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+        expect = static + self._exchange_matrix(probe, exch)
+        if abs(self._hamiltonian(probe) - expect).max() > 1e-10:
+            raise KwantLLGError(
+                f"The onsite terms are not affine in '{self.magnetization}': a random texture "
+                "does not give H_static + sum_a m^a X^a. FrozenGreens needs that form.")
+        if check_hermiticity:
+            for mat, what in [(static, "static part of the Hamiltonian")] + [
+                    (self._exchange_matrix(np.eye(3)[[a] * n], exch), f"m_{'xyz'[a]} term")
+                    for a in range(3)]:
+                if abs(mat - mat.conj().T).max() > 1e-10:
+                    raise KwantLLGError(
+                        f"The {what} is not Hermitian. Check the value functions; use option "
+                        "check_hermiticity=False if this is intentional.")
+        self.static = static.tocoo()
+        self.exchange = exch
+
+    def _exchange_matrix(self, m, exch):
+        blocks = np.einsum("ia,iaxy->ixy", m, exch)
+        return sp.block_diag(list(blocks), format="csr") if len(blocks) else sp.csr_matrix((0, 0))
+
+    def _build_pattern(self):
+        n_orb = 2 * self.num_sites
+        self._norb = n_orb
+        idx = np.arange(self.num_sites)
+        diag_r = (2 * idx[:, None, None] + np.arange(2)[None, :, None]).repeat(2, axis=2)
+        diag_c = (2 * idx[:, None, None] + np.arange(2)[None, None, :]).repeat(2, axis=1)
+        self._lead_orbs = []
+        lead_r, lead_c = [], []
+        for iface in self.fsyst.lead_interfaces:
+            orbs = (2 * np.asarray(iface)[:, None] + np.arange(2)).ravel()
+            self._lead_orbs.append(orbs)
+            lead_r.append(np.repeat(orbs, len(orbs)))
+            lead_c.append(np.tile(orbs, len(orbs)))
+        keys_static = self.static.row.astype(np.int64) * n_orb + self.static.col
+        keys_diag = diag_r.ravel().astype(np.int64) * n_orb + diag_c.ravel()
+        keys_lead = [r.astype(np.int64) * n_orb + c for r, c in zip(lead_r, lead_c)]
+        uniq = np.unique(np.concatenate([keys_static, keys_diag, *keys_lead]))
+        self._rows, self._cols = uniq // n_orb, uniq % n_orb
+        self._pos_static = np.searchsorted(uniq, keys_static)
+        self._pos_diag = np.searchsorted(uniq, keys_diag).reshape(self.num_sites, 2, 2)
+        self._pos_lead = [np.searchsorted(uniq, k) for k in keys_lead]
+        self._nnz = len(uniq)
+
+    # ------------------------------------------------------------ lead data
+    def lead_data(self, energy):
+        """Self-energies and broadening factors of all leads at ``energy`` (cached).
+
+        Returns
+        -------
+        list of (sigma, w, spin) per lead: Σ_α (n_α × n_α), W_α with Γ_α = W_α W_α^†, and
+        the spin label (+1 up, −1 down) of each column of W_α, or None when the lead does
+        not conserve σ_z.
+        """
+        energy = self._energy(energy)
+        key = complex(energy)
+        if key not in self._lead_cache:
+            data = []
+            for lead in self.fsyst.leads:
+                sigma = _leads.selfenergy(lead, energy, params=self.params)
+                check_finite(sigma, "lead self-energy")
+                h0, v = _leads.lead_matrices(lead, params=self.params)
+                if _leads.conserves_spin_z(h0, v):
+                    ws = [_leads.coupling_factor(sigma[s::2, s::2]) for s in (0, 1)]
+                    w = np.zeros((len(sigma), sum(x.shape[1] for x in ws)), dtype=complex)
+                    w[0::2, :ws[0].shape[1]] = ws[0]
+                    w[1::2, ws[0].shape[1]:] = ws[1]
+                    spin = np.repeat([1, -1], [ws[0].shape[1], ws[1].shape[1]])
+                else:
+                    w, spin = _leads.coupling_factor(sigma), None
+                data.append((sigma, w, spin))
+            self._lead_cache[key] = data
+        return self._lead_cache[key]
+
+    def _energy(self, energy):
+        if energy is None:
+            energy = self.energy
+        if energy is None:
+            raise KwantLLGError("No energy given: pass energy= here or to FrozenGreens(...).")
+        if not np.isfinite(energy):
+            raise KwantLLGError(f"The energy must be finite, got {energy!r}.")
+        return energy
+
+    # --------------------------------------------------------------- solving
+    def _matrix_data(self, z, m):
+        data = np.zeros(self._nnz, dtype=complex)
+        data[self._pos_static] -= self.static.data
+        blocks = -np.einsum("ia,iaxy->ixy", m, self.exchange)
+        blocks[:, 0, 0] += z
+        blocks[:, 1, 1] += z
+        np.add.at(data, self._pos_diag.ravel(), blocks.ravel())
+        return data
+
+    def _factorize(self, z, m, lead_data):
+        data = self._matrix_data(z, m)
+        for pos, (sigma, _, _) in zip(self._pos_lead, lead_data):
+            np.add.at(data, pos, -sigma.ravel())
+        return self._factor.factor(data)
+
+    def magnetization_array(self, m):
+        """Validated magnetisation array (num_sites, 3) from an array or callable."""
+        return magnetization_array(self.fsyst, m, name=self.magnetization)
+
+    def solve(self, m, energy=None):
+        """Scattering solution G^r W_α for all leads at a real energy.
+
+        Parameters
+        ----------
+        m : array_like (num_sites, 3) or callable
+            Unit magnetisation per site.
+        energy : float, optional
+            Real energy; defaults to the one given at construction.
+
+        Returns
+        -------
+        ScatteringSolution
+            Holds ψ_α = G^r W_α (columns: open channels of lead α), from which the
+            spin density, LDOS, transmission and DOS follow.
+        """
+        energy = self._energy(energy)
+        if np.iscomplexobj(energy) and complex(energy).imag != 0:
+            raise KwantLLGError("solve() works at real energies; use greens_diagonal() for complex z.")
+        energy = float(np.real(energy))
+        m = self.magnetization_array(m)
+        lead_data = self.lead_data(energy)
+        solve = self._factorize(energy, m, lead_data)
+        rhs = np.zeros((self._norb, sum(w.shape[1] for _, w, _ in lead_data)), dtype=complex)
+        col = 0
+        lead_cols = []
+        for orbs, (_, w, _) in zip(self._lead_orbs, lead_data):
+            rhs[orbs, col:col + w.shape[1]] = w
+            lead_cols.append(slice(col, col + w.shape[1]))
+            col += w.shape[1]
+        psi = solve(rhs) if rhs.shape[1] else rhs
+        psi = check_finite(np.asarray(psi).reshape(self._norb, -1), "scattering solution")
+        return ScatteringSolution(psi, lead_cols, lead_data, self._lead_orbs, energy)
+
+    def greens_diagonal(self, z, m, *, chunk=512):
+        """Diagonal 2×2 blocks of the frozen G^r(z) = [z − H(m) − Σ(z)]^{-1} (Eq. A5).
+
+        Parameters
+        ----------
+        z : complex
+            Energy with Im z >= 0 (Im z > 0 uses decimated lead self-energies).
+        m : array_like (num_sites, 3) or callable
+
+        Returns
+        -------
+        ndarray, shape (num_sites, 2, 2)
+        """
+        z = complex(self._energy(z))
+        m = self.magnetization_array(m)
+        solve = self._factorize(z, m, self.lead_data(z))
+        n = self.num_sites
+        out = np.empty((n, 2, 2), dtype=complex)
+        step = max(1, chunk // 2)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            cols = np.arange(2 * start, 2 * stop)
+            rhs = np.zeros((self._norb, len(cols)), dtype=complex)
+            rhs[cols, np.arange(len(cols))] = 1
+            x = np.asarray(solve(rhs)).reshape(self._norb, -1)
+            sites = np.arange(stop - start)
+            xr = x[2 * start:2 * stop].reshape(stop - start, 2, stop - start, 2)
+            out[start:stop] = xr[sites, :, sites, :]
+        return check_finite(out, "Green's function")
+
+
+def _check_two_orbitals(fsyst):
+    bad = [s for s in fsyst.sites if getattr(s.family, "norbs", None) != 2]
+    if bad:
+        raise KwantLLGError(
+            f"{len(bad)} site(s) of the scattering region do not have exactly 2 orbitals "
+            f"(e.g. {bad[0]}, norbs={getattr(bad[0].family, 'norbs', None)}). kwant_llg needs "
+            "spin-1/2 sites: build the lattice with norbs=2, orbitals ordered (up, down).")

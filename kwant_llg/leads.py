@@ -1,0 +1,154 @@
+"""Lead self-energies at real and complex energies, and lead coupling factors.
+
+Kwant computes the retarded self-energy of a translationally invariant lead at real
+energies only (``InfiniteSystem.selfenergy``). Fermi-sea integrals need it at complex
+energies z in the upper half plane; there we use the surface Green's function of the
+semi-infinite lead, obtained by Lopez Sancho decimation [Lopez Sancho et al., J. Phys.
+F 15, 851 (1985)], which converges quadratically (the effective coupling after n steps
+describes 2^n cells) as long as Im z > 0.
+
+Kwant convention (checked in the tests against ``lead.selfenergy``): with ``h0`` the cell
+Hamiltonian and ``v = lead.inter_cell_hopping()`` of shape (cell size, interface size),
+the hopping from the scattering region (and from every lead cell) to the next cell away
+from it is ``v^†``, and
+
+    Σ(z) = v^† g_s(z) v,
+
+where g_s is the surface Green's function of the semi-infinite chain of cells.
+"""
+
+import numpy as np
+
+from ._common import BandEdgeError, ConvergenceError, KwantLLGError
+
+__all__ = ["lead_matrices", "surface_greens_function", "selfenergy", "coupling_factor",
+           "conserves_spin_z"]
+
+
+def lead_matrices(lead, *, params=None):
+    """Cell Hamiltonian and inter-cell hopping of a Kwant lead, as dense arrays.
+
+    Returns
+    -------
+    h0 : ndarray, shape (n, n)
+    v : ndarray, shape (n, n_interface)
+        ``lead.inter_cell_hopping(params=params)``.
+    """
+    h0 = np.asarray(lead.cell_hamiltonian(params=params), dtype=complex)
+    v = np.asarray(lead.inter_cell_hopping(params=params), dtype=complex)
+    return h0, v
+
+
+def surface_greens_function(z, h0, v, *, tol=1e-14, max_iter=200):
+    """Surface Green's function of a semi-infinite lead at complex energy ``z``.
+
+    Lopez Sancho decimation for the chain ``... h0 -t- h0 -t- h0`` with hopping
+    ``t = v_full^†`` from each cell to the next one away from the surface.
+
+    Parameters
+    ----------
+    z : complex
+        Energy; must have a positive imaginary part (retarded branch).
+    h0 : ndarray (n, n)
+    v : ndarray (n, m), m <= n
+        Kwant's ``inter_cell_hopping``; padded with zeros to (n, n).
+    tol : float
+        Convergence threshold on the norm of the renormalised couplings.
+
+    Raises
+    ------
+    ConvergenceError
+        If the couplings have not decayed below ``tol`` after ``max_iter`` doublings.
+    """
+    z = complex(z)
+    if not z.imag > 0:
+        raise KwantLLGError(f"surface_greens_function needs Im z > 0 (got z = {z}); at real "
+                            "energies use kwant_llg.leads.selfenergy, which calls Kwant.")
+    n = h0.shape[0]
+    vfull = np.zeros((n, n), dtype=complex)
+    vfull[:, :v.shape[1]] = v
+    alpha = vfull.conj().T.copy()    # hopping cell j -> j+1 (away from the surface)
+    beta = vfull.copy()              # hopping cell j+1 -> j
+    eps_s = h0.copy()
+    eps = h0.copy()
+    eye = np.eye(n)
+    scale = max(1.0, np.abs(h0).max(), np.abs(v).max())
+    for _ in range(max_iter):
+        g = np.linalg.solve(z * eye - eps, np.hstack([alpha, beta]))
+        g_alpha, g_beta = g[:, :n], g[:, n:]
+        a_g_b = alpha @ g_beta
+        b_g_a = beta @ g_alpha
+        eps_s += a_g_b
+        eps += a_g_b + b_g_a
+        alpha = alpha @ g_alpha
+        beta = beta @ g_beta
+        if max(np.abs(alpha).max(), np.abs(beta).max()) < tol * scale:
+            return np.linalg.inv(z * eye - eps_s)
+    raise ConvergenceError(
+        f"Lead decimation did not converge at z = {z} after {max_iter} doublings; "
+        "Im z is too small for this lead (use real-energy self-energies from Kwant there).")
+
+
+def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_tol=1e-7):
+    """Retarded self-energy of a Kwant lead at a real or complex energy.
+
+    For real ``energy`` this is Kwant's own result (mode decomposition); for
+    ``Im energy > 0`` it is ``v^† g_s v`` with g_s from :func:`surface_greens_function`.
+
+    Parameters
+    ----------
+    lead : kwant.system.InfiniteSystem
+    energy : float or complex
+    params : dict
+    check_band_edge : bool
+        At real energies, raise :class:`BandEdgeError` if a propagating mode has a velocity
+        below ``edge_tol`` (the self-energy is singular there).
+
+    Returns
+    -------
+    ndarray, shape (n_interface, n_interface)
+    """
+    energy = complex(energy)
+    if energy.imag < 0:
+        raise KwantLLGError(f"Only retarded self-energies (Im E >= 0) are provided, got E = {energy}.")
+    if energy.imag == 0:
+        prop, stab = lead.modes(energy.real, params=params)
+        if check_band_edge and len(prop.velocities):
+            vmin = np.abs(prop.velocities).min()
+            if vmin < edge_tol:
+                raise BandEdgeError(
+                    f"Energy E = {energy.real!r} is at a band edge of a lead (a propagating mode "
+                    f"has velocity {vmin:.2e}); the self-energy is singular there. Shift the "
+                    "energy slightly (e.g. by 1e-6).")
+        return np.asarray(stab.selfenergy(), dtype=complex)
+    h0, v = lead_matrices(lead, params=params)
+    gs = surface_greens_function(energy, h0, v)
+    return v.conj().T @ gs @ v
+
+
+def coupling_factor(sigma, *, rtol=1e-10):
+    """Factor the broadening Γ = i(Σ − Σ^†) as W W^† with W of full column rank.
+
+    Returns
+    -------
+    w : ndarray, shape (n, k)
+        ``k`` is the number of nonzero eigenvalues of Γ (the open channels of the lead).
+    """
+    gamma = 1j * (sigma - sigma.conj().T)
+    gamma = 0.5 * (gamma + gamma.conj().T)
+    vals, vecs = np.linalg.eigh(gamma)
+    top = max(vals.max(initial=0.0), 1e-300)
+    keep = vals > rtol * top
+    return vecs[:, keep] * np.sqrt(vals[keep])
+
+
+def conserves_spin_z(h0, v, *, atol=1e-12):
+    """Whether a lead with orbitals ordered (up, down) per site conserves σ_z."""
+    if h0.shape[0] % 2:
+        return False
+    for mat in (h0, v):
+        up = mat[0::2]
+        down = mat[1::2]
+        if np.abs(up[:, 1::2]).max(initial=0) > atol or np.abs(down[:, 0::2]).max(initial=0) > atol:
+            return False
+    return True
