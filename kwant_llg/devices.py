@@ -44,9 +44,10 @@ def skyrmion_device(L=40, W=40, *, gates=(0, 4), lead_magnetization=None):
     ----------
     L, W : int
         Length (along the transport direction x) and width.
-    gates : pair of int
+    gates : pair of int or None
         0-based column indices of the two pumping gates. The default ``(0, 4)`` is the
         paper's l1 = 1, l2 = 5 ("first and fifth column layers", counted from 1).
+        ``None``: no gates (then ``V1``, ``V2`` are not parameters).
     lead_magnetization : array_like (3,), optional
         If given, the leads are ferromagnetic with onsite 4t σ0 + J σ·m_lead.
 
@@ -58,8 +59,8 @@ def skyrmion_device(L=40, W=40, *, gates=(0, 4), lead_magnetization=None):
     L, W = int(L), int(W)
     if L < 1 or W < 1:
         raise ValueError(f"L and W must be positive, got L={L}, W={W}.")
-    g1, g2 = (int(g) for g in gates)
-    for g in (g1, g2):
+    g1, g2 = (-1, -1) if gates is None else (int(g) for g in gates)
+    for g in () if gates is None else (g1, g2):
         if not 0 <= g < L:
             raise ValueError(f"Gate column {g} is outside the device (0 <= x < {L}).")
     lat = kwant.lattice.square(a=1, norbs=2)

@@ -89,7 +89,7 @@ def surface_greens_function(z, h0, v, *, tol=1e-14, max_iter=200):
         "Im z is too small for this lead (use real-energy self-energies from Kwant there).")
 
 
-def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_tol=1e-7):
+def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_delta=1e-9):
     """Retarded self-energy of a Kwant lead at a real or complex energy.
 
     For real ``energy`` this is Kwant's own result (mode decomposition); for
@@ -101,8 +101,9 @@ def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_tol=1e-7
     energy : float or complex
     params : dict
     check_band_edge : bool
-        At real energies, raise :class:`BandEdgeError` if a propagating mode has a velocity
-        below ``edge_tol`` (the self-energy is singular there).
+        At real energies, raise :class:`BandEdgeError` if the number of propagating modes
+        changes within ``energy ± edge_delta`` (the energy sits on a band edge, where the
+        self-energy has a square-root singularity and the result depends on rounding).
 
     Returns
     -------
@@ -112,14 +113,17 @@ def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_tol=1e-7
     if energy.imag < 0:
         raise KwantLLGError(f"Only retarded self-energies (Im E >= 0) are provided, got E = {energy}.")
     if energy.imag == 0:
-        prop, stab = lead.modes(energy.real, params=params)
-        if check_band_edge and len(prop.velocities):
-            vmin = np.abs(prop.velocities).min()
-            if vmin < edge_tol:
+        e = energy.real
+        prop, stab = lead.modes(e, params=params)
+        if check_band_edge:
+            delta = edge_delta * max(1.0, abs(e))
+            counts = {len(lead.modes(e + d, params=params)[0].velocities) for d in (-delta, delta)}
+            counts.add(len(prop.velocities))
+            if len(counts) > 1:
                 raise BandEdgeError(
-                    f"Energy E = {energy.real!r} is at a band edge of a lead (a propagating mode "
-                    f"has velocity {vmin:.2e}); the self-energy is singular there. Shift the "
-                    "energy slightly (e.g. by 1e-6).")
+                    f"Energy E = {e!r} is at a band edge of a lead (the number of propagating "
+                    f"modes changes within E ± {delta:.0e}); the self-energy is singular there. "
+                    "Shift the energy slightly (e.g. by 1e-6).")
         return np.asarray(stab.selfenergy(), dtype=complex)
     h0, v = lead_matrices(lead, params=params)
     gs = surface_greens_function(energy, h0, v)

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import kwant
+
+import kwant_llg as kl
+
+SIGMA_0 = np.eye(2)
+SX, SY, SZ = kl.SIGMA
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow test: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def random_system(seed, *, num_leads=2, L=6, W=4, rashba=0.3, disorder=1.0,
+                  ferromagnetic_leads=False, lead_cell=1):
+    """A small random spinful system: disorder, Rashba SOI, exchange J σ·m(site), 1-3 leads.
+
+    Lead 0 on the left, lead 1 on the right, lead 2 on top (along +y).
+    """
+    rng = np.random.default_rng(seed)
+    lat = kwant.lattice.square(norbs=2)
+    syst = kwant.Builder()
+    pot = {(x, y): disorder * (rng.random() - 0.5) for x in range(L) for y in range(W)}
+
+    def onsite(site, m, J, t):
+        return (4 * t + pot[tuple(site.tag)]) * SIGMA_0 + J * kl.devices.exchange_onsite(m(site), 1)
+
+    def hop_x(s1, s2, t, alpha):
+        return -t * SIGMA_0 + 1j * alpha * SY
+
+    def hop_y(s1, s2, t, alpha):
+        return -t * SIGMA_0 - 1j * alpha * SX
+
+    syst[(lat(x, y) for x in range(L) for y in range(W))] = onsite
+    syst[kwant.builder.HoppingKind((1, 0), lat)] = hop_x
+    syst[kwant.builder.HoppingKind((0, 1), lat)] = hop_y
+
+    def lead_onsite(site, t, J, mlead):
+        return 4 * t * SIGMA_0 + J * kl.devices.exchange_onsite(mlead, 1)
+
+    def lead_onsite_normal(site, t):
+        return 4 * t * SIGMA_0
+
+    lead_on = lead_onsite if ferromagnetic_leads else lead_onsite_normal
+    leads = []
+    lx = kwant.Builder(kwant.TranslationalSymmetry((-lead_cell, 0)))
+    lx[(lat(x, y) for x in range(lead_cell) for y in range(W))] = lead_on
+    lx[kwant.builder.HoppingKind((1, 0), lat)] = hop_x
+    lx[kwant.builder.HoppingKind((0, 1), lat)] = hop_y
+    leads.append(lx)
+    leads.append(lx.reversed())
+    ly = kwant.Builder(kwant.TranslationalSymmetry((0, 1)))
+    ly[(lat(x, 0) for x in range(1, L - 1))] = lead_on
+    ly[kwant.builder.HoppingKind((1, 0), lat)] = hop_x
+    ly[kwant.builder.HoppingKind((0, 1), lat)] = hop_y
+    leads.append(ly)
+    for lead in leads[:num_leads]:
+        syst.attach_lead(lead)
+    fsyst = syst.finalized()
+    m = rng.normal(size=(len(fsyst.sites), 3))
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    params = dict(J=1.3, t=1.0, alpha=rashba)
+    if ferromagnetic_leads:
+        v = rng.normal(size=3)
+        params["mlead"] = v / np.linalg.norm(v)
+    return fsyst, m, params

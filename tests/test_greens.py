@@ -1,0 +1,153 @@
+"""The frozen Green's-function engine against Kwant's own solvers."""
+
+import numpy as np
+import pytest
+import kwant
+
+import kwant_llg as kl
+from kwant_llg import leads as kl_leads
+
+from conftest import random_system
+
+CASES = [
+    dict(seed=1, num_leads=1),
+    dict(seed=2, num_leads=2),
+    dict(seed=3, num_leads=3),
+    dict(seed=4, num_leads=2, ferromagnetic_leads=True),
+    dict(seed=5, num_leads=3, ferromagnetic_leads=True, rashba=0.0),
+    dict(seed=6, num_leads=2, lead_cell=2),
+]
+IDS = ["1lead", "2leads", "3leads", "FMleads", "3FMleads-noSOI", "2site-cell"]
+SOLVERS = ["mumps", "superlu"]
+
+
+def kwant_reference(fsyst, energy, params):
+    wf = kwant.wave_function(fsyst, energy, params=params)
+    ops = [kwant.operator.Density(fsyst, s) for s in kl.SIGMA]
+    per_lead = []
+    for a in range(len(fsyst.leads)):
+        states = wf(a)
+        per_lead.append(np.array([sum(op(psi) for psi in states) for op in ops]).T / (2 * np.pi)
+                        if len(states) else np.zeros((len(fsyst.sites), 3)))
+    return np.array(per_lead)
+
+
+def rel_err(a, b):
+    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-300)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_spin_density_ldos_transmission_match_kwant(case, solver):
+    fsyst, m, params = random_system(**case)
+    energy = 1.1
+    kparams = dict(params, m=kl.site_field(fsyst, m))
+    greens = kl.FrozenGreens(fsyst, energy, params=params, solver=solver)
+    sol = greens.solve(m)
+    # spin density per lead vs kwant.wave_function + operator.Density, 1e-10 relative
+    ref = kwant_reference(fsyst, energy, kparams)
+    assert rel_err(sol.spin_density(per_lead=True), ref) < 1e-10
+    assert rel_err(sol.spin_density(), ref.sum(axis=0)) < 1e-10
+    # LDOS vs kwant.ldos (per orbital there, per site here)
+    ldos_ref = kwant.ldos(fsyst, energy, params=kparams).reshape(-1, 2).sum(axis=1)
+    assert rel_err(sol.ldos(), ldos_ref) < 1e-10
+    assert abs(sol.dos() - ldos_ref.sum()) < 1e-10 * ldos_ref.sum()
+    # transmission matrix (reflection on the diagonal) vs kwant.smatrix
+    smat = kwant.smatrix(fsyst, energy, params=kparams)
+    n = len(fsyst.leads)
+    t_ref = np.array([[smat.transmission(a, b) for b in range(n)] for a in range(n)])
+    t = sol.transmission()
+    assert np.abs(t - t_ref).max() < 1e-10 * max(1, np.abs(t_ref).max())
+    # unitarity: sum over outgoing leads equals the number of open channels
+    for b in range(n):
+        assert sol.num_modes(b) == smat.num_propagating(b)
+        assert abs(t[:, b].sum() - sol.num_modes(b)) < 1e-10
+
+
+def test_functional_interface_matches_object():
+    fsyst, m, params = random_system(7, num_leads=2)
+    greens = kl.FrozenGreens(fsyst, 0.9, params=params)
+    sol = greens.solve(m)
+    p = dict(params, m=m)
+    assert np.allclose(kl.spin_density(fsyst, 0.9, params=p), sol.spin_density(), atol=1e-13)
+    assert np.allclose(kl.ldos(fsyst, 0.9, params=p), sol.ldos(), atol=1e-13)
+    assert abs(kl.dos(fsyst, 0.9, params=p) - sol.dos()) < 1e-12
+    assert np.allclose(kl.transmission(fsyst, 0.9, params=p), sol.transmission(), atol=1e-13)
+    assert abs(kl.transmission(fsyst, 0.9, params=p, to_lead=1, from_lead=0)
+               - sol.transmission(1, 0)) < 1e-13
+    # a callable magnetisation gives the same as the array
+    field = kl.site_field(fsyst, m)
+    assert np.allclose(kl.spin_density(fsyst, 0.9, params=dict(params, m=field)),
+                       sol.spin_density(), atol=1e-13)
+
+
+def test_texture_update_reuses_cache_and_matches_fresh_object():
+    fsyst, m, params = random_system(8, num_leads=2)
+    greens = kl.FrozenGreens(fsyst, 1.4, params=params)
+    greens.solve(m)
+    rng = np.random.default_rng(0)
+    m2 = rng.normal(size=m.shape)
+    m2 /= np.linalg.norm(m2, axis=1, keepdims=True)
+    s_reused = greens.solve(m2).spin_density()
+    s_fresh = kl.FrozenGreens(fsyst, 1.4, params=params).solve(m2).spin_density()
+    assert np.abs(s_reused - s_fresh).max() < 1e-12 * np.abs(s_fresh).max()
+    assert len(greens._lead_cache) == 1
+
+
+def test_density_matrix_hermitian_and_spin_density_real():
+    fsyst, m, params = random_system(9, num_leads=3)
+    sol = kl.FrozenGreens(fsyst, 1.2, params=params).solve(m)
+    x = sol.psi.reshape(-1, 2, sol.psi.shape[1])
+    rho = np.einsum("iak,ibk->iab", x, x.conj()) / (2 * np.pi)
+    assert np.abs(rho - rho.conj().transpose(0, 2, 1)).max() < 1e-14
+    s = np.einsum("iab,xba->ix", rho, kl.SIGMA)
+    assert np.abs(s.imag).max() < 1e-14
+    assert np.allclose(s.real, sol.spin_density(), atol=1e-14)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_complex_energy_selfenergy_matches_kwant_near_real_axis(case):
+    fsyst, m, params = random_system(**case)
+    for lead in fsyst.leads:
+        for energy in (0.4, 1.1, 2.7):
+            ref = lead.selfenergy(energy, params=params)
+            ours = kl_leads.selfenergy(lead, energy + 1e-9j, params=params)
+            assert np.abs(ours - ref).max() < 1e-6 * max(1, np.abs(ref).max())
+            same = kl_leads.selfenergy(lead, energy, params=params)
+            assert np.abs(same - ref).max() < 1e-12 * max(1, np.abs(ref).max())
+
+
+def test_complex_selfenergy_is_analytic_and_decays():
+    fsyst, m, params = random_system(3, num_leads=1)
+    lead = fsyst.leads[0]
+    # retarded: anti-Hermitian part negative semidefinite in the upper half plane
+    for z in (0.3 + 0.5j, 2.0 + 0.05j, -3.0 + 1j):
+        sigma = kl_leads.selfenergy(lead, z, params=params)
+        gamma = 1j * (sigma - sigma.conj().T)
+        assert np.linalg.eigvalsh(gamma).min() > -1e-12
+    # large |z|: Σ = v^† v / z + v^† h0 v / z^2 + O(z^-3)
+    h0, v = kl_leads.lead_matrices(lead, params=params)
+    z = 1e4j
+    sigma = kl_leads.selfenergy(lead, z, params=params)
+    expansion = v.conj().T @ v / z + v.conj().T @ h0 @ v / z**2
+    assert np.abs(sigma - expansion).max() < 1e-6 * np.abs(sigma).max()
+
+
+def test_greens_diagonal_matches_dense_inverse():
+    fsyst, m, params = random_system(10, num_leads=2, L=4, W=3)
+    greens = kl.FrozenGreens(fsyst, params=params)
+    z = 1.3 + 0.2j
+    diag = greens.greens_diagonal(z, m)
+    ham = fsyst.hamiltonian_submatrix(params=dict(params, m=kl.site_field(fsyst, m)))
+    a = z * np.eye(len(ham)) - ham
+    for lead, iface in zip(fsyst.leads, fsyst.lead_interfaces):
+        orbs = (2 * np.asarray(iface)[:, None] + np.arange(2)).ravel()
+        a[np.ix_(orbs, orbs)] -= kl_leads.selfenergy(lead, z, params=params)
+    g = np.linalg.inv(a)
+    ref = np.array([g[2 * i:2 * i + 2, 2 * i:2 * i + 2] for i in range(len(fsyst.sites))])
+    assert np.abs(diag - ref).max() < 1e-12 * np.abs(ref).max()
+    # at a real energy the LDOS from -Im G/pi equals the scattering-state LDOS
+    e = 0.7
+    d = greens.greens_diagonal(e, m)
+    ldos_g = -np.trace(d, axis1=1, axis2=2).imag / np.pi
+    assert np.allclose(ldos_g, greens.solve(m, e).ldos(), rtol=1e-10, atol=1e-14)
