@@ -51,8 +51,8 @@ class _SparseFactor:
         if self.backend == "mumps":
             if self._ctx is None:
                 self._ctx = _mumps.MUMPSContext()
-                self._ctx.analyze(mat, ordering="amf")
-            self._ctx.factor(mat, ordering="amf", reuse_analysis=True)
+                self._ctx.analyze(mat, ordering="amd")
+            self._ctx.factor(mat, ordering="amd", reuse_analysis=True)
             return self._ctx.solve
         lu = spla.splu(mat.tocsc())
         return lu.solve

@@ -6,7 +6,7 @@ broadening of lead α (Γ_α = i(Σ_α^r − Σ_α^a), the paper's Γ_R below Eq
 
 import numpy as np
 
-from ._common import SIGMA, KwantLLGError
+from ._common import KwantLLGError
 
 __all__ = ["ScatteringSolution", "spin_density_from_states", "ldos_from_states"]
 
@@ -25,8 +25,12 @@ def spin_density_from_states(psi):
     -------
     ndarray, shape (num_sites, 3)
     """
-    x = psi.reshape(-1, 2, psi.shape[-1])
-    return np.einsum("iak,xab,ibk->ix", x.conj(), SIGMA, x, optimize=True).real / TWO_PI
+    up, down = psi[0::2], psi[1::2]
+    updown = np.einsum("ik,ik->i", up.conj(), down)          # Σ_k ψ↑* ψ↓
+    n_up = np.einsum("ik,ik->i", up.conj(), up).real
+    n_down = np.einsum("ik,ik->i", down.conj(), down).real
+    # Tr[σ ρ] with ρ = ψψ†: s_x = 2 Re ρ_↓↑, s_y = 2 Im ρ_↓↑, s_z = ρ_↑↑ − ρ_↓↓
+    return np.stack([2 * updown.real, 2 * updown.imag, n_up - n_down], axis=1) / TWO_PI
 
 
 def ldos_from_states(psi):

@@ -22,15 +22,20 @@ py=${PYTHON:-python3}
 say() { echo "[setup] $*" >&2; }
 
 # --- 1. System library: MUMPS (Kwant's fast sparse solver) -------------------------------------------
-if ! dpkg -s libmumps-seq-dev >/dev/null 2>&1; then
+# OpenBLAS replaces Debian's reference BLAS under MUMPS (measured: ~1.5x faster sparse solves).
+apt_pkgs=""
+for pkg in libmumps-seq-dev libopenblas0-pthread; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || apt_pkgs="$apt_pkgs $pkg"
+done
+if [ -n "$apt_pkgs" ]; then
     sudo_cmd=""
     if [ "$(id -u)" != 0 ]; then
-        command -v sudo >/dev/null || { say "libmumps-seq-dev is missing and we are not root: install it with apt-get"; exit 1; }
+        command -v sudo >/dev/null || { say "missing system packages:$apt_pkgs; install them with apt-get"; exit 1; }
         sudo_cmd=sudo
     fi
-    say "installing libmumps-seq-dev with apt-get"
+    say "installing$apt_pkgs with apt-get"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libmumps-seq-dev >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $apt_pkgs >/dev/null
 fi
 
 # --- 2. Virtual environment ----------------------------------------------------------------------------
