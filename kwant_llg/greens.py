@@ -26,6 +26,7 @@ import scipy.sparse.linalg as spla
 from ._common import (KwantLLGError, SiteField, check_finite, check_params,
                       magnetization_array, required_params)
 from . import leads as _leads
+from . import rgf as _rgf
 from .solution import ScatteringSolution
 
 __all__ = ["FrozenGreens"]
@@ -244,11 +245,28 @@ class FrozenGreens:
         np.add.at(data, self._pos_diag.ravel(), blocks.ravel())
         return data
 
-    def _factorize(self, z, m, lead_data):
+    def _full_data(self, z, m, lead_data):
         data = self._matrix_data(z, m)
         for pos, (sigma, _, _) in zip(self._pos_lead, lead_data):
             np.add.at(data, pos, -sigma.ravel())
-        return self._factor.factor(data)
+        return data
+
+    def _factorize(self, z, m, lead_data):
+        return self._factor.factor(self._full_data(z, m, lead_data))
+
+    def _rgf_pattern(self):
+        """Block-tridiagonal slicing of the pattern (None if the system cannot be sliced)."""
+        if not hasattr(self, "_rgf"):
+            slices = _rgf.layer_sites(self.num_sites, self._rows // 2, self._cols // 2,
+                                      [np.asarray(i) for i in self.fsyst.lead_interfaces],
+                                      max_slice=max(64, self.num_sites // 4))
+            self._rgf = None
+            if slices is not None and len(slices) > 2:
+                try:
+                    self._rgf = _rgf.BlockTridiagonalPattern(self._rows, self._cols, slices)
+                except ValueError:
+                    self._rgf = None
+        return self._rgf
 
     def magnetization_array(self, m):
         """Validated magnetisation array (num_sites, 3) from an array or callable."""
@@ -288,7 +306,7 @@ class FrozenGreens:
         psi = check_finite(np.asarray(psi).reshape(self._norb, -1), "scattering solution")
         return ScatteringSolution(psi, lead_cols, lead_data, self._lead_orbs, energy)
 
-    def greens_diagonal(self, z, m, *, chunk=512):
+    def greens_diagonal(self, z, m, *, method="auto", chunk=512):
         """Diagonal 2×2 blocks of the frozen G^r(z) = [z − H(m) − Σ(z)]^{-1} (Eq. A5).
 
         Parameters
@@ -296,6 +314,10 @@ class FrozenGreens:
         z : complex
             Energy with Im z >= 0 (Im z > 0 uses decimated lead self-energies).
         m : array_like (num_sites, 3) or callable
+        method : {"auto", "rgf", "sparse"}
+            "rgf": recursive Green's function on a breadth-first slicing of the system
+            (see :mod:`kwant_llg.rgf`); "sparse": sparse LU and one solve per orbital.
+            "auto" uses RGF whenever the system can be sliced.
 
         Returns
         -------
@@ -303,7 +325,21 @@ class FrozenGreens:
         """
         z = complex(self._energy(z))
         m = self.magnetization_array(m)
-        solve = self._factorize(z, m, self.lead_data(z))
+        if method not in ("auto", "rgf", "sparse"):
+            raise KwantLLGError(f"Unknown method {method!r}; use 'auto', 'rgf' or 'sparse'.")
+        lead_data = self.lead_data(z)
+        pattern = self._rgf_pattern() if method != "sparse" else None
+        if method == "rgf" and pattern is None:
+            raise KwantLLGError("This system cannot be cut into block-tridiagonal slices "
+                                "(disconnected parts or leads not at two ends); use method='sparse'.")
+        if pattern is not None:
+            blocks = _rgf.rgf_diagonal(*pattern.blocks(self._full_data(z, m, lead_data)))
+            out = np.empty((self.num_sites, 2, 2), dtype=complex)
+            for sites, g in zip(pattern.slices, blocks):
+                k = np.arange(len(sites))
+                out[sites] = g.reshape(len(sites), 2, len(sites), 2)[k, :, k, :]
+            return check_finite(out, "Green's function")
+        solve = self._factorize(z, m, lead_data)
         n = self.num_sites
         out = np.empty((n, 2, 2), dtype=complex)
         step = max(1, chunk // 2)

@@ -133,11 +133,17 @@ def test_complex_selfenergy_is_analytic_and_decays():
     assert np.abs(sigma - expansion).max() < 1e-6 * np.abs(sigma).max()
 
 
-def test_greens_diagonal_matches_dense_inverse():
-    fsyst, m, params = random_system(10, num_leads=2, L=4, W=3)
+@pytest.mark.parametrize("method", ["sparse", "rgf"])
+@pytest.mark.parametrize("num_leads", [1, 2, 3])
+def test_greens_diagonal_matches_dense_inverse(method, num_leads):
+    fsyst, m, params = random_system(10, num_leads=num_leads, L=7, W=3)
     greens = kl.FrozenGreens(fsyst, params=params)
     z = 1.3 + 0.2j
-    diag = greens.greens_diagonal(z, m)
+    if method == "rgf" and num_leads == 3:
+        with pytest.raises(kl.KwantLLGError, match="method='sparse'"):
+            greens.greens_diagonal(z, m, method=method)
+        return
+    diag = greens.greens_diagonal(z, m, method=method)
     ham = fsyst.hamiltonian_submatrix(params=dict(params, m=kl.site_field(fsyst, m)))
     a = z * np.eye(len(ham)) - ham
     for lead, iface in zip(fsyst.leads, fsyst.lead_interfaces):
@@ -148,6 +154,6 @@ def test_greens_diagonal_matches_dense_inverse():
     assert np.abs(diag - ref).max() < 1e-12 * np.abs(ref).max()
     # at a real energy the LDOS from -Im G/pi equals the scattering-state LDOS
     e = 0.7
-    d = greens.greens_diagonal(e, m)
+    d = greens.greens_diagonal(e, m, method=method)
     ldos_g = -np.trace(d, axis1=1, axis2=2).imag / np.pi
     assert np.allclose(ldos_g, greens.solve(m, e).ldos(), rtol=1e-10, atol=1e-14)
