@@ -26,10 +26,10 @@ def skyrmion(fsyst_or_positions, center, radius, *, helicity=np.pi / 2, polarity
              vorticity=1, width=None):
     r"""Analytic skyrmion trial texture.
 
-    m = (sin θ cos Φ, sin θ sin Φ, cos θ) with Φ = vorticity·φ + helicity (φ the polar angle
-    around ``center``) and the domain-wall profile
+    m = (sin θ cos Φ, sin θ sin Φ, −p cos θ) with p the polarity, Φ = vorticity·φ + helicity
+    (φ the polar angle around ``center``) and the domain-wall profile
 
-        θ(r) = 2 arctan[sinh(R/w) / sinh(r/w)]   (polarity −1: core down, m_z → +1 far away),
+        θ(r) = 2 arctan[sinh(R/w) / sinh(r/w)]   (θ = π at the core, → 0 far away),
 
     which has m_z(R) = 0 (R = ``radius``) and tends to 2 arctan exp(−(r − R)/w) for R ≫ w.
 
@@ -65,7 +65,6 @@ def skyrmion(fsyst_or_positions, center, radius, *, helicity=np.pi / 2, polarity
     with np.errstate(divide="ignore"):
         theta = 2 * np.arctan2(np.sinh(radius / w), np.sinh(r / w))   # pi at r = 0, -> 0 far away
     big = vorticity * phi + helicity
-    m = np.stack([np.sin(theta) * np.cos(big), np.sin(theta) * np.sin(big), np.cos(theta)], axis=1)
-    if polarity == 1:
-        m = -m      # core up, background down
-    return m
+    # theta = pi at the core; m_z = -polarity cos(theta) puts m_z = polarity there
+    return np.stack([np.sin(theta) * np.cos(big), np.sin(theta) * np.sin(big),
+                     -polarity * np.cos(theta)], axis=1)
