@@ -76,6 +76,11 @@ class FrozenGreens:
         They are frozen: build a new object to change them.
     magnetization : str
         Name of the magnetisation parameter in the value functions (default ``"m"``).
+    onsite_parameters : sequence of str
+        Scalar parameters that enter the onsite terms affinely and change between calls
+        (e.g. the gate potentials ``("V1", "V2")`` of a pump). Their matrices
+        Y_p = ∂H/∂p are extracted like the exchange term, and each call takes their values
+        through ``onsite_values=``; values in ``params`` are the defaults (else 0).
     solver : {"auto", "mumps", "superlu"}
         Sparse factorisation backend; "auto" uses MUMPS when Kwant was built with it.
 
@@ -88,8 +93,10 @@ class FrozenGreens:
     """
 
     def __init__(self, fsyst, energy=None, *, params=None, magnetization="m",
-                 solver="auto", check_hermiticity=True):
+                 onsite_parameters=(), solver="auto", check_hermiticity=True):
         params = dict(params or {})
+        self.onsite_parameters = tuple(onsite_parameters)
+        self.onsite_defaults = {k: float(params.pop(k, 0.0)) for k in self.onsite_parameters}
         self.fsyst = fsyst
         self.energy = energy
         self.magnetization = magnetization
@@ -104,7 +111,7 @@ class FrozenGreens:
             raise KwantLLGError(
                 f"No value function of the system takes a parameter named '{magnetization}'. "
                 "Pass magnetization='<name>' with the name your onsite function uses.")
-        check_params(fsyst, params, provided=[magnetization])
+        check_params(fsyst, params, provided=[magnetization, *self.onsite_parameters])
         if solver == "auto":
             solver = "mumps" if HAVE_MUMPS else "superlu"
         if solver not in ("mumps", "superlu"):
@@ -119,33 +126,38 @@ class FrozenGreens:
         self._factor = _SparseFactor(self._rows, self._cols, self._norb, solver)
 
     # ------------------------------------------------------------------ set-up
-    def _hamiltonian(self, m):
+    def _hamiltonian(self, m, values=None):
         p = dict(self.params)
+        p.update(dict.fromkeys(self.onsite_parameters, 0.0))
+        p.update(values or {})
         p[self.magnetization] = SiteField(self.fsyst, m)
         return self.fsyst.hamiltonian_submatrix(sparse=True, params=p).tocsr()
 
+    def _onsite_blocks(self, diff, what):
+        """2×2 onsite blocks of a sparse matrix that must be block diagonal."""
+        d = diff.tocoo()
+        offdiag = (d.row // 2) != (d.col // 2)
+        if np.abs(d.data[offdiag]).max(initial=0) > 1e-12:
+            raise KwantLLGError(
+                f"The Hamiltonian depends on {what} through hoppings or inter-site terms; "
+                "FrozenGreens supports onsite (block-diagonal) dependence only.")
+        on = ~offdiag
+        blocks = np.zeros((self.num_sites, 2, 2), dtype=complex)
+        blocks[d.row[on] // 2, d.row[on] % 2, d.col[on] % 2] = d.data[on]
+        return blocks
+
     def _extract_exchange(self, check_hermiticity):
         n = self.num_sites
-        hs, exch = [], np.zeros((n, 3, 2, 2), dtype=complex)
+        exch = np.zeros((n, 3, 2, 2), dtype=complex)
         static = None
         for a in range(3):
             e = np.zeros((n, 3))
             e[:, a] = 1
             hp, hm = self._hamiltonian(e), self._hamiltonian(-e)
-            diff = (hp - hm) * 0.5
-            static = (hp + hm) * 0.5 if static is None else static
-            d = diff.tocoo()
-            offdiag = (d.row // 2) != (d.col // 2)
-            if np.abs(d.data[offdiag]).max(initial=0) > 1e-12:
-                raise KwantLLGError(
-                    f"The Hamiltonian depends on '{self.magnetization}' through hoppings or "
-                    "inter-site terms; FrozenGreens supports onsite (block-diagonal) "
-                    "magnetisation dependence only.")
-            on = ~offdiag
-            exch[d.row[on] // 2, a, d.row[on] % 2, d.col[on] % 2] = d.data[on]
-            hs.append((hp + hm) * 0.5)
-        for h in hs[1:]:
-            if abs(h - static).max() > 1e-12:
+            exch[:, a] = self._onsite_blocks((hp - hm) * 0.5, f"'{self.magnetization}'")
+            if static is None:
+                static = (hp + hm) * 0.5
+            elif abs((hp + hm) * 0.5 - static).max() > 1e-12:
                 raise KwantLLGError(
                     f"The onsite terms are not affine in '{self.magnetization}' (e.g. they contain "
                     "m_z**2): H(m) + H(-m) depends on the direction of m. FrozenGreens needs "
@@ -153,15 +165,25 @@ class FrozenGreens:
         rng = np.random.default_rng(1234)
         probe = rng.normal(size=(n, 3))
         probe /= np.linalg.norm(probe, axis=1, keepdims=True)
-        expect = static + self._exchange_matrix(probe, exch)
+        expect = static + self._block_matrix(np.einsum("ia,iaxy->ixy", probe, exch))
         if abs(self._hamiltonian(probe) - expect).max() > 1e-10:
             raise KwantLLGError(
                 f"The onsite terms are not affine in '{self.magnetization}': a random texture "
                 "does not give H_static + sum_a m^a X^a. FrozenGreens needs that form.")
+        # onsite parameters (e.g. gate potentials): H = ... + v_p Y_p
+        ez = np.tile([0.0, 0.0, 1.0], (n, 1))
+        h_ez = static + self._block_matrix(exch[:, 2])
+        self.onsite_terms = {}
+        for name in self.onsite_parameters:
+            hp, hm = self._hamiltonian(ez, {name: 1.0}), self._hamiltonian(ez, {name: -1.0})
+            if abs((hp + hm) * 0.5 - h_ez).max() > 1e-12:
+                raise KwantLLGError(f"The onsite terms are not affine in the parameter '{name}'.")
+            self.onsite_terms[name] = self._onsite_blocks((hp - hm) * 0.5, f"'{name}'")
         if check_hermiticity:
-            for mat, what in [(static, "static part of the Hamiltonian")] + [
-                    (self._exchange_matrix(np.eye(3)[[a] * n], exch), f"m_{'xyz'[a]} term")
-                    for a in range(3)]:
+            terms = [(static, "static part of the Hamiltonian")]
+            terms += [(self._block_matrix(exch[:, a]), f"m_{'xyz'[a]} term") for a in range(3)]
+            terms += [(self._block_matrix(y), f"'{k}' term") for k, y in self.onsite_terms.items()]
+            for mat, what in terms:
                 if abs(mat - mat.conj().T).max() > 1e-10:
                     raise KwantLLGError(
                         f"The {what} is not Hermitian. Check the value functions; use option "
@@ -169,9 +191,9 @@ class FrozenGreens:
         self.static = static.tocoo()
         self.exchange = exch
 
-    def _exchange_matrix(self, m, exch):
-        blocks = np.einsum("ia,iaxy->ixy", m, exch)
-        return sp.block_diag(list(blocks), format="csr") if len(blocks) else sp.csr_matrix((0, 0))
+    @staticmethod
+    def _block_matrix(blocks):
+        return sp.block_diag(list(blocks), format="csr")
 
     def _build_pattern(self):
         n_orb = 2 * self.num_sites
@@ -236,23 +258,38 @@ class FrozenGreens:
         return energy
 
     # --------------------------------------------------------------- solving
-    def _matrix_data(self, z, m):
+    def _onsite_values(self, onsite_values):
+        values = dict(self.onsite_defaults)
+        for name, value in (onsite_values or {}).items():
+            if name not in values:
+                raise KwantLLGError(
+                    f"'{name}' is not an onsite parameter of this FrozenGreens; declare it with "
+                    f"onsite_parameters=(...) (declared: {list(values) or 'none'}).")
+            if not np.isfinite(value):
+                raise KwantLLGError(f"The onsite parameter '{name}' must be finite, got {value!r}.")
+            values[name] = float(value)
+        return values
+
+    def _matrix_data(self, z, m, onsite_values=None):
         data = np.zeros(self._nnz, dtype=complex)
         data[self._pos_static] -= self.static.data
         blocks = -np.einsum("ia,iaxy->ixy", m, self.exchange)
+        for name, value in self._onsite_values(onsite_values).items():
+            if value:
+                blocks -= value * self.onsite_terms[name]
         blocks[:, 0, 0] += z
         blocks[:, 1, 1] += z
         np.add.at(data, self._pos_diag.ravel(), blocks.ravel())
         return data
 
-    def _full_data(self, z, m, lead_data):
-        data = self._matrix_data(z, m)
+    def _full_data(self, z, m, lead_data, onsite_values=None):
+        data = self._matrix_data(z, m, onsite_values)
         for pos, (sigma, _, _) in zip(self._pos_lead, lead_data):
             np.add.at(data, pos, -sigma.ravel())
         return data
 
-    def _factorize(self, z, m, lead_data):
-        return self._factor.factor(self._full_data(z, m, lead_data))
+    def _factorize(self, z, m, lead_data, onsite_values=None):
+        return self._factor.factor(self._full_data(z, m, lead_data, onsite_values))
 
     def _rgf_pattern(self):
         """Block-tridiagonal slicing of the pattern (None if the system cannot be sliced)."""
@@ -272,7 +309,7 @@ class FrozenGreens:
         """Validated magnetisation array (num_sites, 3) from an array or callable."""
         return magnetization_array(self.fsyst, m, name=self.magnetization)
 
-    def solve(self, m, energy=None):
+    def solve(self, m, energy=None, *, onsite_values=None):
         """Scattering solution G^r W_α for all leads at a real energy.
 
         Parameters
@@ -281,6 +318,8 @@ class FrozenGreens:
             Unit magnetisation per site.
         energy : float, optional
             Real energy; defaults to the one given at construction.
+        onsite_values : dict, optional
+            Values of the declared ``onsite_parameters`` for this call.
 
         Returns
         -------
@@ -294,7 +333,7 @@ class FrozenGreens:
         energy = float(np.real(energy))
         m = self.magnetization_array(m)
         lead_data = self.lead_data(energy)
-        solve = self._factorize(energy, m, lead_data)
+        solve = self._factorize(energy, m, lead_data, onsite_values)
         rhs = np.zeros((self._norb, sum(w.shape[1] for _, w, _ in lead_data)), dtype=complex)
         col = 0
         lead_cols = []
@@ -306,7 +345,7 @@ class FrozenGreens:
         psi = check_finite(np.asarray(psi).reshape(self._norb, -1), "scattering solution")
         return ScatteringSolution(psi, lead_cols, lead_data, self._lead_orbs, energy)
 
-    def greens_diagonal(self, z, m, *, method="auto", chunk=512):
+    def greens_diagonal(self, z, m, *, onsite_values=None, method="auto", chunk=512):
         """Diagonal 2×2 blocks of the frozen G^r(z) = [z − H(m) − Σ(z)]^{-1} (Eq. A5).
 
         Parameters
@@ -333,13 +372,14 @@ class FrozenGreens:
             raise KwantLLGError("This system cannot be cut into block-tridiagonal slices "
                                 "(disconnected parts or leads not at two ends); use method='sparse'.")
         if pattern is not None:
-            blocks = _rgf.rgf_diagonal(*pattern.blocks(self._full_data(z, m, lead_data)))
+            data = self._full_data(z, m, lead_data, onsite_values)
+            blocks = _rgf.rgf_diagonal(*pattern.blocks(data))
             out = np.empty((self.num_sites, 2, 2), dtype=complex)
             for sites, g in zip(pattern.slices, blocks):
                 k = np.arange(len(sites))
                 out[sites] = g.reshape(len(sites), 2, len(sites), 2)[k, :, k, :]
             return check_finite(out, "Green's function")
-        solve = self._factorize(z, m, lead_data)
+        solve = self._factorize(z, m, lead_data, onsite_values)
         n = self.num_sites
         out = np.empty((n, 2, 2), dtype=complex)
         step = max(1, chunk // 2)

@@ -157,3 +157,25 @@ def test_greens_diagonal_matches_dense_inverse(method, num_leads):
     d = greens.greens_diagonal(e, m, method=method)
     ldos_g = -np.trace(d, axis1=1, axis2=2).imag / np.pi
     assert np.allclose(ldos_g, greens.solve(m, e).ldos(), rtol=1e-10, atol=1e-14)
+
+
+def test_onsite_parameters_change_between_calls():
+    fsyst = kl.devices.skyrmion_device(8, 6).finalized()
+    m = kl.textures.skyrmion(fsyst, (3.5, 2.5), 2)
+    params = kl.devices.seed_params()
+    greens = kl.FrozenGreens(fsyst, 1.9, params=params, onsite_parameters=("V1", "V2"))
+    y1 = greens.onsite_terms["V1"]
+    # dH/dV1 is the identity on the gate column x = 0 and zero elsewhere
+    on_gate = np.array([site.pos[0] == 0 for site in fsyst.sites])
+    assert np.allclose(y1[on_gate], np.eye(2)) and np.allclose(y1[~on_gate], 0)
+    for v1, v2 in [(0.0, 0.0), (0.8, -0.3), (-0.5, 1.2)]:
+        sol = greens.solve(m, onsite_values=dict(V1=v1, V2=v2))
+        p = dict(params, V1=v1, V2=v2)
+        fresh = kl.FrozenGreens(fsyst, 1.9, params=p).solve(m)
+        assert np.allclose(sol.spin_density(), fresh.spin_density(), atol=1e-13)
+        smat = kwant.smatrix(fsyst, 1.9, params=dict(p, m=kl.site_field(fsyst, m)))
+        assert abs(sol.transmission(1, 0) - smat.transmission(1, 0)) < 1e-10
+    with pytest.raises(kl.KwantLLGError, match="onsite_parameters"):
+        greens.solve(m, onsite_values=dict(V3=1.0))
+    with pytest.raises(kl.KwantLLGError, match="finite"):
+        greens.solve(m, onsite_values=dict(V1=np.nan))
