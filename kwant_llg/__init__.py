@@ -12,10 +12,19 @@ from .greens import FrozenGreens
 from .solution import ScatteringSolution
 from .observables import spin_density, ldos, dos, transmission, frozen_solution
 from . import devices, textures, leads
+from .spins import SpinLattice, Hamiltonian, Exchange, DMI, Anisotropy, Zeeman
+from .llg import llg_rhs, ZhangLiTorque
+from .dynamics import LLG, relax, RelaxResult
+from .topology import topological_charge, skyrmion_center, skyrmion_radius
+from . import spins, topology, llg, integrators, dynamics
 
 __version__ = "0.1.0.dev0"
 
 __all__ = ["FrozenGreens", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
            "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads",
            "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0",
-           "__version__"]
+           "__version__",
+           "SpinLattice", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman", "llg_rhs",
+           "ZhangLiTorque", "LLG", "relax", "RelaxResult", "topological_charge",
+           "skyrmion_center", "skyrmion_radius", "spins", "topology", "llg",
+           "integrators", "dynamics"]
