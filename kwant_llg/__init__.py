@@ -15,6 +15,8 @@ from . import devices, textures, leads
 from .spins import SpinLattice, Hamiltonian, Exchange, DMI, Anisotropy, Zeeman
 from .llg import llg_rhs, ZhangLiTorque
 from .dynamics import LLG, relax, RelaxResult
+from .contour import (fermi, fermi_quadrature, spectral_bounds, FermiSeaDensity,
+                      equilibrium_density, nonequilibrium_spin_density, fermi_sea_spin_density)
 from .topology import topological_charge, skyrmion_center, skyrmion_radius
 from . import spins, topology, llg, integrators, dynamics
 
@@ -27,4 +29,6 @@ __all__ = ["FrozenGreens", "ScatteringSolution", "spin_density", "ldos", "dos", 
            "SpinLattice", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman", "llg_rhs",
            "ZhangLiTorque", "LLG", "relax", "RelaxResult", "topological_charge",
            "skyrmion_center", "skyrmion_radius", "spins", "topology", "llg",
-           "integrators", "dynamics"]
+           "integrators", "dynamics", "fermi", "fermi_quadrature", "spectral_bounds",
+           "FermiSeaDensity", "equilibrium_density", "nonequilibrium_spin_density",
+           "fermi_sea_spin_density"]
