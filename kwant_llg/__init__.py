@@ -7,7 +7,7 @@ Landau–Lifshitz–Gilbert dynamics.
 """
 
 from ._common import (KwantLLGError, BandEdgeError, ConvergenceError, SIGMA, SIGMA_0,
-                      site_field, SiteField)
+                      site_field, SiteField, limit_blas_threads)
 from .greens import FrozenGreens
 from .solution import ScatteringSolution
 from .observables import spin_density, ldos, dos, transmission, frozen_solution
@@ -24,7 +24,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = ["FrozenGreens", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
            "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads",
-           "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0",
+           "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0", "limit_blas_threads",
            "__version__",
            "SpinLattice", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman", "llg_rhs",
            "ZhangLiTorque", "LLG", "relax", "RelaxResult", "topological_charge",

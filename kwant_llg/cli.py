@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from ._common import KwantLLGError
+from ._common import limit_blas_threads, KwantLLGError
 
 __all__ = ["main", "build_parser", "limit_blas_threads"]
 
@@ -23,51 +23,9 @@ _DEFAULT_ENERGIES = 201          # 40×40: about 70 s on the project's 2-core ma
 _QUICK_SIZE, _QUICK_ENERGIES = 12, 24
 
 #: set_num_threads symbols of the OpenBLAS builds found in practice (system, NumPy, SciPy).
-_OPENBLAS_SYMBOLS = ("openblas_set_num_threads", "openblas_set_num_threads64_",
-                     "scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_")
 
 
 # --------------------------------------------------------------------------- BLAS threads
-def limit_blas_threads(num_threads):
-    """Limit the thread pools of all loaded BLAS libraries to ``num_threads``.
-
-    NumPy and SciPy wheels each bundle their own OpenBLAS, and Kwant's MUMPS uses the
-    system one. On a 2-core machine their busy-waiting thread pools compete: Kwant's lead
-    mode computation (Schur decomposition, SVD) on the 40×40 device then takes 4–15 s per
-    energy instead of 0.1 s. One thread per pool avoids that. Uses ``threadpoolctl`` when
-    installed, otherwise the ``*openblas_set_num_threads*`` entry points of the OpenBLAS
-    libraries mapped into this process (Linux only; elsewhere nothing is changed).
-
-    Returns
-    -------
-    int
-        Number of libraries that were limited.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    if threadpool_limits is not None:
-        return len(threadpool_limits(limits=int(num_threads)).get_original_num_threads())
-    import ctypes
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.split()[-1]}
-    except OSError:
-        return 0
-    count = 0
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in _OPENBLAS_SYMBOLS:
-            setter = getattr(lib, symbol, None)
-            if setter is not None:
-                setter(int(num_threads))
-                count += 1
-                break
-    return count
 
 
 # ----------------------------------------------------------------------------- progress

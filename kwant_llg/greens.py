@@ -19,6 +19,8 @@ The retarded frozen Green's function is Eq. (A5) of Xu et al., PRB 108, 144409 (
     G_f^r(t, E) = [E − H(m(t)) − Σ^r(E)]^{-1}.
 """
 
+from collections import OrderedDict
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -83,6 +85,9 @@ class FrozenGreens:
         through ``onsite_values=``; values in ``params`` are the defaults (else 0).
     solver : {"auto", "mumps", "superlu"}
         Sparse factorisation backend; "auto" uses MUMPS when Kwant was built with it.
+    lead_cache_size : int
+        Number of energies whose lead self-energies are kept (least recently used are
+        dropped; a contour of that many points is then reused across textures).
 
     Notes
     -----
@@ -93,7 +98,8 @@ class FrozenGreens:
     """
 
     def __init__(self, fsyst, energy=None, *, params=None, magnetization="m",
-                 onsite_parameters=(), solver="auto", check_hermiticity=True):
+                 onsite_parameters=(), solver="auto", check_hermiticity=True,
+                 lead_cache_size=256):
         params = dict(params or {})
         self.onsite_parameters = tuple(onsite_parameters)
         self.onsite_defaults = {k: float(params.pop(k, 0.0)) for k in self.onsite_parameters}
@@ -122,7 +128,8 @@ class FrozenGreens:
         self.solver = solver
         self._extract_exchange(check_hermiticity)
         self._build_pattern()
-        self._lead_cache = {}
+        self._lead_cache = OrderedDict()
+        self.lead_cache_size = int(lead_cache_size)
         self._factor = _SparseFactor(self._rows, self._cols, self._norb, solver)
 
     # ------------------------------------------------------------------ set-up
@@ -230,7 +237,9 @@ class FrozenGreens:
         """
         energy = self._energy(energy)
         key = complex(energy)
-        if key not in self._lead_cache:
+        if key in self._lead_cache:
+            self._lead_cache.move_to_end(key)
+        else:
             data = []
             for lead in self.fsyst.leads:
                 sigma = _leads.selfenergy(lead, energy, params=self.params)
@@ -246,6 +255,8 @@ class FrozenGreens:
                     w, spin = _leads.coupling_factor(sigma), None
                 data.append((sigma, w, spin))
             self._lead_cache[key] = data
+            while len(self._lead_cache) > max(1, self.lead_cache_size):
+                self._lead_cache.popitem(last=False)
         return self._lead_cache[key]
 
     def _energy(self, energy):

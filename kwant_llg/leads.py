@@ -133,6 +133,9 @@ def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_delta=1e
 def coupling_factor(sigma, *, rtol=1e-10):
     """Factor the broadening Γ = i(Σ − Σ^†) as W W^† with W of full column rank.
 
+    Eigenvalues of Γ below ``rtol`` times max(‖Σ‖, largest eigenvalue) are dropped, so that
+    at energies without open channels (where Γ is rounding noise) no channel is invented.
+
     Returns
     -------
     w : ndarray, shape (n, k)
@@ -141,8 +144,8 @@ def coupling_factor(sigma, *, rtol=1e-10):
     gamma = 1j * (sigma - sigma.conj().T)
     gamma = 0.5 * (gamma + gamma.conj().T)
     vals, vecs = np.linalg.eigh(gamma)
-    top = max(vals.max(initial=0.0), 1e-300)
-    keep = vals > rtol * top
+    scale = max(vals.max(initial=0.0), np.abs(sigma).max(initial=0.0), 1e-300)
+    keep = vals > rtol * scale
     return vecs[:, keep] * np.sqrt(vals[keep])
 
 

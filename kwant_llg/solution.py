@@ -35,7 +35,7 @@ def spin_density_from_states(psi):
 
 def ldos_from_states(psi):
     """Local density of states per site, Σ_orbitals |ψ|² / 2π."""
-    return (np.abs(psi) ** 2).reshape(-1, 2, psi.shape[-1]).sum(axis=(1, 2)) / TWO_PI
+    return (np.abs(psi) ** 2).sum(axis=1).reshape(-1, 2).sum(axis=1) / TWO_PI
 
 
 class ScatteringSolution:

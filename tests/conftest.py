@@ -8,6 +8,12 @@ SIGMA_0 = np.eye(2)
 SX, SY, SZ = kl.SIGMA
 
 
+def pytest_configure(config):
+    # NumPy's, SciPy's and the system's OpenBLAS each start a thread pool; on 2 cores their
+    # busy-waiting slows Kwant's lead-mode computation by orders of magnitude.
+    kl.limit_blas_threads(1)
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
 

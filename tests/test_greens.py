@@ -179,3 +179,15 @@ def test_onsite_parameters_change_between_calls():
         greens.solve(m, onsite_values=dict(V3=1.0))
     with pytest.raises(kl.KwantLLGError, match="finite"):
         greens.solve(m, onsite_values=dict(V1=np.nan))
+
+
+def test_no_channels_invented_below_the_band_and_cache_is_bounded():
+    fsyst = kl.devices.skyrmion_device(4, 9, gates=None).finalized()
+    m = kl.textures.uniform(fsyst)
+    greens = kl.FrozenGreens(fsyst, params=kl.devices.seed_params(), lead_cache_size=3)
+    sol = greens.solve(m, -1.0)      # below every band of the metallic leads
+    assert sol.num_modes(0) == 0 and sol.num_modes(1) == 0
+    assert np.all(sol.spin_density() == 0)
+    for e in (0.5, 0.7, 0.9, 1.1):
+        greens.solve(m, e)
+    assert len(greens._lead_cache) == 3
