@@ -9,6 +9,9 @@ Run:  .venv/bin/python benchmarks/bench_spin_density.py [--repeat N] [--sizes 20
    1e-10 and prints medians and the ratio.
 2. Scaling of one engine evaluation for L = W in ``--sizes``: median time, process peak
    memory, and the fitted exponent time ∝ N_sites^p.
+3. One Fermi-sea (equilibrium) spin density on the 40×40 device at μ = E for tol = 1e-8:
+   number of Green's-function evaluations, time, estimated error, and the true error
+   against a tol = 1e-11 reference (``--fermi-sea-kT``, skip with ``--no-fermi-sea``).
 """
 
 import argparse
@@ -83,12 +86,30 @@ def scaling(sizes, energy, repeat):
     return rows
 
 
+def fermi_sea(energy, kTs):
+    fsyst = kl.devices.skyrmion_device(40, 40).finalized()
+    m = textures(fsyst, 40, 40, 1)[0]
+    rows = []
+    for kT in kTs:
+        greens = kl.FrozenGreens(fsyst, params=kl.devices.seed_params())
+        t0 = time.perf_counter()
+        res = kl.equilibrium_density(greens, m, mu=energy, kT=kT, tol=1e-8)
+        elapsed = time.perf_counter() - t0
+        ref = kl.equilibrium_density(greens, m, mu=energy, kT=kT, tol=1e-11)
+        err = max(np.abs(res.spin - ref.spin).max(), np.abs(res.charge - ref.charge).max())
+        rows.append((kT, res.n_points, elapsed, res.error, err))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--energy", type=float, default=1.9)
     parser.add_argument("--sizes", type=int, nargs="*", default=[20, 40, 80, 160])
+    parser.add_argument("--fermi-sea-kT", type=float, nargs="*", default=[0.01, 0.0])
+    parser.add_argument("--no-fermi-sea", action="store_true")
     args = parser.parse_args()
+    kl.limit_blas_threads(1)
 
     res = compare(40, 40, args.energy, args.repeat)
     print(f"Seed device 40x40, E = {args.energy}, skyrmion texture (new texture each call)")
@@ -109,6 +130,16 @@ def main():
         if len(rows) > 1:
             p = np.polyfit(np.log([r[1] for r in rows]), np.log([r[2] for r in rows]), 1)[0]
             print(f"fitted exponent: time ~ N_sites^{p:.2f}")
+    if not args.no_fermi_sea:
+        report_fermi_sea(args)
+
+
+def report_fermi_sea(args):
+    rows = fermi_sea(args.energy, args.fermi_sea_kT)
+    print(f"\nFermi-sea spin density, 40x40, mu = {args.energy}, tol = 1e-8 (RGF diagonal blocks)")
+    print(f"{'kT':>8}{'G evaluations':>15}{'time [s]':>10}{'est. error':>12}{'true error':>12}")
+    for kT, n, t, est, err in rows:
+        print(f"{kT:>8g}{n:>15}{t:>10.1f}{est:>12.1e}{err:>12.1e}")
 
 
 if __name__ == "__main__":
