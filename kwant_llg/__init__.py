@@ -8,7 +8,7 @@ Landau–Lifshitz–Gilbert dynamics.
 
 from ._common import (KwantLLGError, BandEdgeError, ConvergenceError, SIGMA, SIGMA_0,
                       site_field, SiteField, limit_blas_threads)
-from .greens import FrozenGreens
+from .greens import FrozenGreens, GreensFunction
 from .solution import ScatteringSolution
 from .observables import spin_density, ldos, dos, transmission, frozen_solution
 from . import devices, textures, leads
@@ -22,7 +22,7 @@ from . import spins, topology, llg, integrators, dynamics
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["FrozenGreens", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
+__all__ = ["FrozenGreens", "GreensFunction", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
            "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads",
            "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0", "limit_blas_threads",
            "__version__",

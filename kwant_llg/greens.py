@@ -31,7 +31,7 @@ from . import leads as _leads
 from . import rgf as _rgf
 from .solution import ScatteringSolution
 
-__all__ = ["FrozenGreens"]
+__all__ = ["FrozenGreens", "GreensFunction"]
 
 try:
     from kwant.linalg import mumps as _mumps
@@ -345,6 +345,7 @@ class FrozenGreens:
         m = self.magnetization_array(m)
         lead_data = self.lead_data(energy)
         solve = self._factorize(energy, m, lead_data, onsite_values)
+        self._generation = getattr(self, "_generation", 0) + 1
         rhs = np.zeros((self._norb, sum(w.shape[1] for _, w, _ in lead_data)), dtype=complex)
         col = 0
         lead_cols = []
@@ -355,6 +356,62 @@ class FrozenGreens:
         psi = solve(rhs) if rhs.shape[1] else rhs
         psi = check_finite(np.asarray(psi).reshape(self._norb, -1), "scattering solution")
         return ScatteringSolution(psi, lead_cols, lead_data, self._lead_orbs, energy)
+
+    def hamiltonian(self, m, *, onsite_values=None):
+        """Sparse Hamiltonian H(m) of the scattering region (no self-energies), CSR.
+
+        Assembled from the cached split H_static + Σ m^a X^a + Σ_p v_p Y_p, so it costs
+        no value-function calls; equals ``fsyst.hamiltonian_submatrix(params=...)``.
+        """
+        m = self.magnetization_array(m)
+        data = self._matrix_data(0.0, m, onsite_values)
+        mat = sp.coo_matrix((-data, (self._rows, self._cols)), shape=(self._norb, self._norb))
+        return mat.tocsr()
+
+    def site_orbitals(self, sites=None):
+        """Orbital indices (up, down interleaved) of site indices ``sites`` (all if None)."""
+        if sites is None:
+            return np.arange(self._norb)
+        sites = np.asarray(sites, dtype=int).ravel()
+        if sites.size and (sites.min() < 0 or sites.max() >= self.num_sites):
+            raise KwantLLGError(f"Site indices must lie in [0, {self.num_sites}).")
+        return (2 * sites[:, None] + np.arange(2)).ravel()
+
+    @property
+    def lead_orbitals(self):
+        """Per lead, the orbital indices of the scattering region it couples to."""
+        return list(self._lead_orbs)
+
+    def factorize(self, z, m, *, onsite_values=None):
+        """Factorised frozen G^r(z) = [z − H(m) − Σ^r(z)]^{-1} (Eq. A5) for repeated solves.
+
+        Parameters
+        ----------
+        z : float or complex
+            Energy; Im z >= 0 (real energies use Kwant's lead modes, complex ones decimation).
+        m : array_like (num_sites, 3) or callable
+        onsite_values : dict, optional
+
+        Returns
+        -------
+        GreensFunction
+            ``.solve(rhs)`` = G^r rhs, ``.columns(orbitals)``, the lead data at z.
+
+        Notes
+        -----
+        The factorisation is held by this FrozenGreens (one at a time): calling
+        ``factorize``/``solve`` again invalidates earlier GreensFunction objects.
+        """
+        z = self._energy(z)
+        if np.iscomplexobj(z) and complex(z).imag < 0:
+            raise KwantLLGError("factorize() needs Im z >= 0 (retarded Green's function).")
+        if not (np.iscomplexobj(z) and complex(z).imag != 0):
+            z = float(np.real(z))
+        m = self.magnetization_array(m)
+        lead_data = self.lead_data(z)
+        solve = self._factorize(z, m, lead_data, onsite_values)
+        self._generation = getattr(self, "_generation", 0) + 1
+        return GreensFunction(self, solve, z, lead_data, self._generation)
 
     def greens_diagonal(self, z, m, *, onsite_values=None, method="auto", chunk=512):
         """Diagonal 2×2 blocks of the frozen G^r(z) = [z − H(m) − Σ(z)]^{-1} (Eq. A5).
@@ -391,6 +448,7 @@ class FrozenGreens:
                 out[sites] = g.reshape(len(sites), 2, len(sites), 2)[k, :, k, :]
             return check_finite(out, "Green's function")
         solve = self._factorize(z, m, lead_data, onsite_values)
+        self._generation = getattr(self, "_generation", 0) + 1
         n = self.num_sites
         out = np.empty((n, 2, 2), dtype=complex)
         step = max(1, chunk // 2)
@@ -404,6 +462,54 @@ class FrozenGreens:
             xr = x[2 * start:2 * stop].reshape(stop - start, 2, stop - start, 2)
             out[start:stop] = xr[sites, :, sites, :]
         return check_finite(out, "Green's function")
+
+
+class GreensFunction:
+    """A factorised frozen retarded Green's function G^r(z) (from :meth:`FrozenGreens.factorize`).
+
+    Attributes
+    ----------
+    z : float or complex
+    lead_data : list of (Σ_α, W_α, spin) per lead, as :meth:`FrozenGreens.lead_data`.
+    lead_orbitals : list of index arrays (interface orbitals of each lead).
+    """
+
+    def __init__(self, greens, solve, z, lead_data, generation):
+        self._greens, self._solve, self._generation = greens, solve, generation
+        self.z, self.lead_data = z, lead_data
+        self.lead_orbitals = greens.lead_orbitals
+        self.num_orbitals = greens._norb
+
+    def _check_current(self):
+        if getattr(self._greens, "_generation", None) != self._generation:
+            raise KwantLLGError("This GreensFunction was invalidated by a later factorize()/solve() "
+                                "on the same FrozenGreens; factorize again.")
+
+    def solve(self, rhs):
+        """G^r(z) @ rhs for a dense right-hand side of shape (num_orbitals,) or (num_orbitals, k)."""
+        self._check_current()
+        rhs = np.asarray(rhs, dtype=complex)
+        if rhs.shape[0] != self.num_orbitals:
+            raise KwantLLGError(f"rhs has {rhs.shape[0]} rows; the system has {self.num_orbitals} orbitals.")
+        shape = rhs.shape
+        if rhs.ndim == 1:
+            rhs = rhs[:, None]
+        if rhs.shape[1] == 0:
+            return rhs.reshape(shape)
+        out = np.asarray(self._solve(np.ascontiguousarray(rhs))).reshape(rhs.shape)
+        return check_finite(out, "Green's function solve").reshape(shape)
+
+    def columns(self, orbitals):
+        """Columns G^r[:, orbitals] (dense, shape (num_orbitals, len(orbitals)))."""
+        orbitals = np.asarray(orbitals, dtype=int).ravel()
+        rhs = np.zeros((self.num_orbitals, len(orbitals)), dtype=complex)
+        rhs[orbitals, np.arange(len(orbitals))] = 1
+        return self.solve(rhs)
+
+    def gamma(self, lead):
+        """Broadening Γ_α = i(Σ_α − Σ_α^†) of lead α on its interface orbitals."""
+        sigma = self.lead_data[lead][0]
+        return 1j * (sigma - sigma.conj().T)
 
 
 def _check_two_orbitals(fsyst):

@@ -191,3 +191,28 @@ def test_no_channels_invented_below_the_band_and_cache_is_bounded():
     for e in (0.5, 0.7, 0.9, 1.1):
         greens.solve(m, e)
     assert len(greens._lead_cache) == 3
+
+
+def test_factorize_columns_and_hamiltonian_match_dense_inverse():
+    """GreensFunction.columns equals the dense inverse of z − H − Σ; hamiltonian() equals Kwant's."""
+    from kwant_llg import devices, textures
+    fsyst = devices.skyrmion_device(8, 6).finalized()
+    params = devices.seed_params()
+    params.pop("m", None)
+    greens = kwant_llg.FrozenGreens(fsyst, 1.9, params=params, onsite_parameters=("V1", "V2"))
+    m = textures.skyrmion(fsyst, (4, 3), 2)
+    full = dict(params, V1=0.3, m=kwant_llg.site_field(fsyst, m))
+    ham = greens.hamiltonian(m, onsite_values={"V1": 0.3})
+    assert abs(ham - fsyst.hamiltonian_submatrix(sparse=True, params=full)).max() < 1e-13
+    for z in (1.9, 1.9 + 0.1j):
+        gf = greens.factorize(z, m)
+        n = gf.num_orbitals
+        sigma = np.zeros((n, n), complex)
+        for orbs, (s, _, _) in zip(gf.lead_orbitals, gf.lead_data):
+            sigma[np.ix_(orbs, orbs)] += s
+        dense = np.linalg.inv(z * np.eye(n) - greens.hamiltonian(m).toarray() - sigma)
+        cols = greens.site_orbitals([0, 7])
+        assert np.allclose(gf.columns(cols), dense[:, cols], atol=1e-12)
+    greens.factorize(1.9, m)
+    with pytest.raises(kwant_llg.KwantLLGError, match="invalidated"):
+        gf.columns([0])
