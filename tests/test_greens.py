@@ -199,9 +199,9 @@ def test_factorize_columns_and_hamiltonian_match_dense_inverse():
     fsyst = devices.skyrmion_device(8, 6).finalized()
     params = devices.seed_params()
     params.pop("m", None)
-    greens = kwant_llg.FrozenGreens(fsyst, 1.9, params=params, onsite_parameters=("V1", "V2"))
+    greens = kl.FrozenGreens(fsyst, 1.9, params=params, onsite_parameters=("V1", "V2"))
     m = textures.skyrmion(fsyst, (4, 3), 2)
-    full = dict(params, V1=0.3, m=kwant_llg.site_field(fsyst, m))
+    full = dict(params, V1=0.3, m=kl.site_field(fsyst, m))
     ham = greens.hamiltonian(m, onsite_values={"V1": 0.3})
     assert abs(ham - fsyst.hamiltonian_submatrix(sparse=True, params=full)).max() < 1e-13
     for z in (1.9, 1.9 + 0.1j):
@@ -214,5 +214,5 @@ def test_factorize_columns_and_hamiltonian_match_dense_inverse():
         cols = greens.site_orbitals([0, 7])
         assert np.allclose(gf.columns(cols), dense[:, cols], atol=1e-12)
     greens.factorize(1.9, m)
-    with pytest.raises(kwant_llg.KwantLLGError, match="invalidated"):
+    with pytest.raises(kl.KwantLLGError, match="invalidated"):
         gf.columns([0])
