@@ -11,7 +11,7 @@ from ._common import (KwantLLGError, BandEdgeError, ConvergenceError, SIGMA, SIG
 from .greens import FrozenGreens, GreensFunction
 from .solution import ScatteringSolution
 from .observables import spin_density, ldos, dos, transmission, frozen_solution
-from . import devices, textures, leads
+from . import devices, textures, leads, adiabatic
 from .spins import SpinLattice, Hamiltonian, Exchange, DMI, Anisotropy, Zeeman
 from .llg import llg_rhs, ZhangLiTorque
 from .dynamics import LLG, relax, RelaxResult
@@ -23,7 +23,7 @@ from . import spins, topology, llg, integrators, dynamics
 __version__ = "0.1.0.dev0"
 
 __all__ = ["FrozenGreens", "GreensFunction", "ScatteringSolution", "spin_density", "ldos", "dos", "transmission",
-           "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads",
+           "frozen_solution", "site_field", "SiteField", "devices", "textures", "leads", "adiabatic",
            "KwantLLGError", "BandEdgeError", "ConvergenceError", "SIGMA", "SIGMA_0", "limit_blas_threads",
            "__version__",
            "SpinLattice", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman", "llg_rhs",
