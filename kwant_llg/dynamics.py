@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError, validate_magnetization
-from .integrators import get_integrator, cayley_rotate
+from .integrators import get_integrator, cayley_rotate, dopri5_step, StepController, ADAPTIVE
 from .llg import llg_rhs, ZhangLiTorque
 from .spins import SpinLattice, Term
 from . import topology
@@ -83,10 +83,16 @@ class LLG:
         Gilbert damping (≥ 0, or a positive-semidefinite tensor).
     gamma : float
         Gyromagnetic ratio (default 1).
-    integrator : {"rk4", "midpoint"}
-        See :mod:`kwant_llg.integrators`.
+    integrator : {"rk4", "midpoint", "dopri5"}
+        See :mod:`kwant_llg.integrators`. ``"dopri5"`` is the adaptive Dormand–Prince 5(4)
+        pair with error control (tolerance ``tol``).
     dt : float
-        Fixed time step (units ħ/J_ex).
+        Fixed time step (units ħ/J_ex); for ``"dopri5"`` the size of the first trial step.
+    tol : float
+        Only for ``"dopri5"``: the local error estimate per unit time,
+        max_i,k |m5 − m4| / h, stays below ``tol`` (see
+        :class:`~kwant_llg.integrators.StepController`). For dynamics that do not amplify
+        perturbations the global error then stays below ``tol`` × elapsed time.
     extra : callable ``extra(t, m) -> (num_spins, 3)``, optional
         Additional field (``extra_kind="field"``, added to H_eff; e.g. (J/γ)s_D of Eq. 39
         with its sign) or additive torque (``extra_kind="torque"``, the T of Eq. 1).
@@ -99,6 +105,8 @@ class LLG:
     norm_tol : float
         Instability threshold: if an RK4 step leaves max_i ||m_i| − 1| > ``norm_tol`` before
         renormalisation (or produces NaN), :class:`~kwant_llg.ConvergenceError` is raised.
+        The adaptive integrator instead rejects and shrinks such steps, and raises
+        :class:`~kwant_llg.ConvergenceError` when the step falls below 1e-10.
 
     Attributes
     ----------
@@ -108,17 +116,23 @@ class LLG:
         Current texture (read-only; the state never mutates it in place, so it is safe
         to keep a reference).
 
+    num_steps, num_rejected : int
+        Accepted steps so far (fixed-step integrators: grid steps) and rejected attempts
+        (adaptive only).
+
     Notes
     -----
-    Steps are taken on the grid t₀ + n dt. ``evolve(t)`` for t off the grid makes one
+    Fixed-step integrators take steps on the grid t₀ + n dt. ``evolve(t)`` for t off the grid makes one
     partial step from the last grid point to report ``m`` at t, but continues later from
     the grid point, so ``evolve(t1); evolve(t2)`` equals ``evolve(t2)`` bit for bit, and so
     does a state restored from a pickle (``extra`` must then be picklable).
+    The adaptive integrator chooses its steps from the error estimate alone and reports m
+    at an intermediate time by dense output, with the same guarantee.
     """
 
     def __init__(self, lattice, hamiltonian, m0, *, alpha, gamma=1.0, integrator="rk4",
                  dt=0.02, extra=None, extra_kind="field", current=None, time=0.0,
-                 norm_tol=1e-3):
+                 norm_tol=1e-3, tol=1e-8):
         self.lattice = lattice
         self.hamiltonian = hamiltonian
         self._m_grid = _check_inputs(lattice, hamiltonian, m0)
@@ -126,7 +140,11 @@ class LLG:
         self.gamma = _positive(gamma, "gamma")
         self.dt = _positive(dt, "dt")
         self.norm_tol = _positive(norm_tol, "norm_tol")
-        get_integrator(integrator)
+        if isinstance(integrator, str) and integrator in ADAPTIVE:
+            self._controller = StepController(tol)
+        else:
+            get_integrator(integrator)
+            self._controller = None
         self.integrator = integrator
         if extra is not None and not callable(extra):
             raise KwantLLGError("extra must be a callable extra(t, m) -> array (num_spins, 3).")
@@ -142,6 +160,9 @@ class LLG:
             raise KwantLLGError(f"time must be finite, got {time!r}.")
         self._t0 = float(time)
         self._steps = 0
+        self.num_rejected = 0
+        self._k1, self._last = None, None          # adaptive: FSAL stage, last step
+        self._h = self.dt
         self.time = float(time)
         self._m_grid.flags.writeable = False
         self.m = self._m_grid
@@ -181,6 +202,8 @@ class LLG:
         if time < self.time:
             raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
                                 f"t = {self.time}, requested t = {time}.")
+        if self._controller is not None:
+            return self._evolve_adaptive(float(time))
         m = self._m_grid
         n = self._steps
         eps = 1e-12 * max(1.0, abs(time))
@@ -194,6 +217,33 @@ class LLG:
         self.time = float(time)
         m.flags.writeable = False
         self.m = m
+
+    @property
+    def num_steps(self):
+        return self._steps
+
+    def _evolve_adaptive(self, time):
+        eps = 1e-12 * max(1.0, abs(time))
+        ctrl = self._controller
+        while self._grid_end() < time - eps:
+            step = dopri5_step(self.rhs, self._grid_end(), self._m_grid, self._h, k1=self._k1)
+            self._h = ctrl.next_step(step)          # raises when the step collapses
+            if ctrl.accept(step):
+                self._last, self._m_grid, self._k1 = step, step.m, step.k[6]
+                self._steps += 1
+            else:
+                self.num_rejected += 1
+        if self._last is None or abs(time - self._grid_end()) <= eps:
+            m = self._m_grid
+        else:
+            m = self._last.dense(time)
+        self.time = time
+        m.flags.writeable = False
+        self.m = m
+
+    def _grid_end(self):
+        """Time of the last accepted adaptive step."""
+        return self._t0 if self._last is None else self._last.t + self._last.dt
 
     def evaluate(self, observable):
         """Evaluate ``observable(m)`` (a callable) or a named observable on the current state.

@@ -24,8 +24,8 @@ import numpy as np
 
 from ._common import KwantLLGError
 
-__all__ = ["triangulate", "topological_charge", "charge_density", "skyrmion_center",
-           "skyrmion_radius"]
+__all__ = ["triangulate", "boundary_edges", "far_field", "topological_charge",
+           "charge_density", "skyrmion_center", "skyrmion_radius"]
 
 
 def _positions(lattice_or_positions):
@@ -122,17 +122,93 @@ def charge_density(lattice_or_positions, m):
     return _solid_angles(m, tri) / (4 * np.pi), pos[tri].mean(axis=1)
 
 
-def topological_charge(lattice_or_positions, m):
+def boundary_edges(lattice_or_positions):
+    """Directed boundary edges (a, b) of the triangulation, shape (num_edges, 2).
+
+    An edge a → b of a counterclockwise triangle is on the boundary if no triangle contains
+    the reverse edge b → a; the boundary then runs counterclockwise around the sample.
+    Periodic lattices (closed surfaces) have none.
+    """
+    tri = triangulate(lattice_or_positions)
+    edges = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    n = int(edges.max()) + 1 if len(edges) else 1
+    keys = edges[:, 0] * n + edges[:, 1]
+    reverse = edges[:, 1] * n + edges[:, 0]
+    return edges[~np.isin(keys, reverse)]
+
+
+def far_field(lattice_or_positions, m):
+    """Far-field direction of a texture on an open lattice: the normalised mean of the spins
+    on the boundary of the triangulation (for the seed's skyrmion ≈ +ẑ; the DMI tilts of
+    opposite edges cancel)."""
+    pos = _positions(lattice_or_positions)
+    m = _texture(m, len(pos))
+    edges = boundary_edges(lattice_or_positions)
+    if not len(edges):
+        raise KwantLLGError("The lattice has no boundary (periodic): there is no far field.")
+    mean = m[np.unique(edges)].mean(axis=0)
+    norm = np.linalg.norm(mean)
+    if not norm > 1e-6:
+        raise KwantLLGError("The boundary spins average to zero: there is no uniform far "
+                            "field; pass background= explicitly.")
+    return mean / norm
+
+
+def topological_charge(lattice_or_positions, m, *, boundary="open", background=None):
     r"""Lattice topological charge Q = Σ_t Ω_t / 4π (Berg–Lüscher, see :func:`charge_density`).
 
-    Q is the lattice version of (1/4π) ∫ m·(∂_x m × ∂_y m) dx dy. It is an integer (to
-    round-off) whenever the triangulation covers a closed surface (periodic lattice) or the
-    boundary spins are parallel; open boundaries with canted edge spins add a small
-    non-integer part (the relaxed seed skyrmion on the open 40 × 40 lattice has Q ≈ −0.94).
-    With this sign a skyrmion with core m_z = −1 in a +ẑ background (the seed's, polarity −1,
-    vorticity +1) has Q = −1; in general Q = polarity × vorticity.
+    Q is the lattice version of (1/4π) ∫ m·(∂_x m × ∂_y m) dx dy. With this sign a skyrmion
+    with core m_z = −1 in a +ẑ background (the seed's, polarity −1, vorticity +1) has Q = −1;
+    in general Q = polarity × vorticity.
+
+    Parameters
+    ----------
+    boundary : {"open", "background"}
+        ``"open"`` (default): the raw sum over the triangles of the sample. It is an integer
+        (to round-off) on periodic lattices, or if the boundary spins are all parallel; on an
+        open lattice the DMI cants the edge spins and adds a non-integer part (the relaxed
+        seed skyrmion on the open 40 × 40 lattice has Q = −0.94).
+        ``"background"``: the sample is closed by one extra spin m_∞ = ``background`` "at
+        infinity", joined to every boundary edge a → b by the triangle (b, a, ∞). This is a
+        ring of far-field spins around the sample shrunk to a point (triangles between
+        identical ring spins span no solid angle). Sample and cone together form a closed,
+        consistently oriented triangulated sphere, so Q is the degree of the map to the unit
+        sphere: an integer to round-off. The cone triangles add the solid angle swept by the
+        boundary spins as seen from m_∞; the result is the charge of the texture continued
+        outside the sample by the uniform far field (see ``docs/conventions.md``).
+    background : array_like (3,), optional
+        m_∞ for ``boundary="background"``; default :func:`far_field` (the mean boundary
+        spin). Every boundary spin must lie in the open hemisphere around it
+        (m_i·m_∞ > 0), i.e. the boundary must be close to a uniform state; otherwise the
+        closure is not defined by the texture and :class:`~kwant_llg.KwantLLGError` is raised.
     """
-    return float(charge_density(lattice_or_positions, m)[0].sum())
+    q = charge_density(lattice_or_positions, m)[0].sum()
+    if boundary == "open":
+        return float(q)
+    if boundary != "background":
+        raise KwantLLGError(f"Unknown boundary {boundary!r}; use 'open' or 'background'.")
+    pos = _positions(lattice_or_positions)
+    m = _texture(m, len(pos))
+    m = m / np.linalg.norm(m, axis=1, keepdims=True)
+    edges = boundary_edges(lattice_or_positions)
+    if not len(edges):
+        return float(q)                       # closed (periodic) lattice: nothing to add
+    if background is None:
+        inf = far_field(lattice_or_positions, m)
+    else:
+        inf = np.asarray(background, dtype=float)
+        if inf.shape != (3,) or not np.linalg.norm(inf) > 0 or not np.all(np.isfinite(inf)):
+            raise KwantLLGError(f"background must be a nonzero 3-vector, got {background!r}.")
+        inf = inf / np.linalg.norm(inf)
+    cos = m[np.unique(edges)] @ inf
+    if not np.all(cos > 0):
+        raise KwantLLGError(
+            f"A boundary spin makes an angle of {np.degrees(np.arccos(cos.min())):.1f} deg "
+            "(>= 90) with the background direction: the sample does not end in a uniform "
+            "far field, so closing it is ambiguous. Use a larger sample or boundary='open'.")
+    cone = np.concatenate([m, inf[None]])
+    tri = np.stack([edges[:, 1], edges[:, 0], np.full(len(edges), len(m))], axis=1)
+    return float(q + _solid_angles(cone, tri).sum() / (4 * np.pi))
 
 
 def skyrmion_center(lattice_or_positions, m, *, method="paper", threshold=-0.1, polarity=-1):

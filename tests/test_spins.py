@@ -233,6 +233,38 @@ def test_contour_radius_interpolation_exact_for_linear_field():
     assert tp.skyrmion_radius(lat, m) == pytest.approx(np.sqrt(area / np.pi), abs=1e-12)
 
 
+def test_background_closure_equals_padding_with_far_field():
+    """Closing the open sample with one far-field spin at infinity equals padding it with a
+    two-site frame of far-field spins and taking the raw sum on the larger lattice (an
+    independent triangulation: the frame triangles with two far-field corners span no solid
+    angle), to 1e-12; and it is an integer to 1e-12 for a random smooth texture, whatever
+    the raw value."""
+    n, pad = 16, 2
+    lat = kl.SpinLattice.square(n, n)
+    x, y = lat.positions[:, 0], lat.positions[:, 1]
+    rng = np.random.default_rng(3)
+    # a truncated, distorted skyrmion plus smooth noise, still roughly +ẑ at the edges
+    m = kl.textures.skyrmion(lat.positions, (7.2, 8.1), 4.5, width=3.0)
+    m = m + 0.3 * np.stack([np.sin(0.7 * x + rng.uniform(0, 6)), np.cos(0.5 * y),
+                            0 * x], axis=1)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    background = np.array([0.1, -0.2, 1.0]) / np.linalg.norm([0.1, -0.2, 1.0])
+    raw = tp.topological_charge(lat, m)
+    closed = tp.topological_charge(lat, m, boundary="background", background=background)
+    assert abs(raw - round(raw)) > 0.01           # the raw value is not an integer here
+    assert closed == pytest.approx(round(closed), abs=1e-12)
+    big = kl.SpinLattice.square(n + 2 * pad, n + 2 * pad)
+    inside = np.all((big.positions[:, :2] >= pad) & (big.positions[:, :2] < n + pad), axis=1)
+    padded = np.tile(background, (big.num_spins, 1))
+    # row order of both lattices is x * ny + y, so the inner block keeps the order of m
+    padded[inside] = m
+    assert tp.topological_charge(big, padded) == pytest.approx(closed, abs=1e-12)
+    # a periodic lattice is already closed
+    per = kl.SpinLattice.square(n, n, periodic=True)
+    assert tp.topological_charge(per, m, boundary="background") == tp.topological_charge(per, m)
+    assert len(tp.boundary_edges(per)) == 0 and len(tp.boundary_edges(lat)) == 4 * (n - 1)
+
+
 def test_topology_errors():
     lat = kl.SpinLattice.square(5, 5)
     up = np.tile([0, 0, 1.0], (25, 1))
@@ -244,6 +276,13 @@ def test_topology_errors():
         tp.skyrmion_radius(lat, up, method="nope")
     with pytest.raises(KwantLLGError, match="shape"):
         tp.topological_charge(lat, up[:3])
+    with pytest.raises(KwantLLGError, match="boundary"):
+        tp.topological_charge(lat, up, boundary="closed")
+    with pytest.raises(KwantLLGError, match="90"):      # boundary not near the far field
+        tp.topological_charge(lat, up, boundary="background", background=(1, 0, -1))
+    with pytest.raises(KwantLLGError, match="3-vector"):
+        tp.topological_charge(lat, up, boundary="background", background=(0, 0))
+    assert tp.topological_charge(lat, up, boundary="background") == 0
 
 
 # --------------------------------------------------------- relaxed skyrmions ----
@@ -276,6 +315,10 @@ def test_seed_skyrmion_40x40():
     assert res.converged
     q = tp.topological_charge(lat, res.m)
     assert -1 < q < -0.9                      # open edges cant: Q ≈ −0.94
+    # closed with the far field (+ẑ, the mean boundary spin): an integer
+    np.testing.assert_allclose(tp.far_field(lat, res.m), [0, 0, 1], atol=1e-12)
+    assert tp.topological_charge(lat, res.m, boundary="background") == pytest.approx(-1,
+                                                                                    abs=1e-12)
     np.testing.assert_allclose(tp.skyrmion_center(lat, res.m), [19.5, 19.5], atol=1e-6)
     np.testing.assert_allclose(tp.skyrmion_center(lat, res.m, method="charge"), [19.5, 19.5],
                                atol=1e-6)
