@@ -13,8 +13,8 @@ import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError, validate_magnetization
 from .integrators import get_integrator, cayley_rotate, dopri5_step, StepController, ADAPTIVE
-from .llg import llg_rhs, ZhangLiTorque
-from .spins import SpinLattice, Term
+from .llg import llg_rhs, ZhangLiTorque, cross
+from .spins import SpinLattice, Term, compile_field
 from . import topology
 
 __all__ = ["LLG", "relax", "RelaxResult"]
@@ -25,7 +25,7 @@ _OBSERVABLES = {
     "topological_charge": lambda s, m: topology.topological_charge(s.lattice, m),
     "skyrmion_center": lambda s, m: topology.skyrmion_center(s.lattice, m),
     "skyrmion_radius": lambda s, m: topology.skyrmion_radius(s.lattice, m),
-    "max_torque": lambda s, m: max_torque(m, s.hamiltonian.field(s.lattice, m)),
+    "max_torque": lambda s, m: max_torque(m, s.field(m)),
 }
 
 
@@ -167,9 +167,25 @@ class LLG:
         self._m_grid.flags.writeable = False
         self.m = self._m_grid
 
+    def field(self, m):
+        """H_eff = −∂H/∂m of the Hamiltonian alone (without ``extra``), by the compiled sparse
+        affine map of :func:`~kwant_llg.spins.compile_field` (built on first use and again
+        whenever ``hamiltonian`` or ``lattice`` is replaced)."""
+        key = (id(self.hamiltonian), id(self.lattice))
+        if getattr(self, "_field_key", None) != key:
+            self._compiled = compile_field(self.hamiltonian, self.lattice)
+            self._field_key = key
+        return self._compiled(m)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_compiled", None)              # rebuilt after unpickling
+        state.pop("_field_key", None)
+        return state
+
     def rhs(self, t, m):
         """dm/dt at time t for the texture m (num_spins, 3)."""
-        h = self.hamiltonian.field(self.lattice, m)
+        h = self.field(m)
         torque = None
         if self.extra is not None:
             e = np.asarray(self.extra(t, m), dtype=float)
@@ -325,11 +341,13 @@ def relax(lattice, hamiltonian, m0, *, tol=1e-6, max_iter=200_000, method="bb", 
     if free.shape != (lattice.num_spins,):
         raise KwantLLGError(f"fixed must have shape ({lattice.num_spins},).")
 
+    field = compile_field(hamiltonian, lattice)
+
     def torque(m):
-        return free[:, None] * np.cross(m, hamiltonian.field(lattice, m))
+        return free[:, None] * cross(m, field(m))
 
     t = torque(m)
-    hmax = max(float(np.max(np.linalg.norm(hamiltonian.field(lattice, m), axis=1))), 1e-12)
+    hmax = max(float(np.max(np.linalg.norm(field(m), axis=1))), 1e-12)
     tau = 0.5 / hmax if step is None else _positive(step, "step")
     tau_min, tau_max = 1e-3 / hmax, 1e3 / hmax
     it = 0
@@ -339,7 +357,7 @@ def relax(lattice, hamiltonian, m0, *, tol=1e-6, max_iter=200_000, method="bb", 
         t_new = torque(new)
         if method == "bb":
             s = (new - m).ravel()
-            y = (np.cross(new, t_new) - np.cross(m, t)).ravel()   # change of the gradient m×(m×H)
+            y = (cross(new, t_new) - cross(m, t)).ravel()   # change of the gradient m×(m×H)
             sy = float(s @ y)
             if sy != 0:
                 tau = float(s @ s) / sy if it % 2 == 0 else sy / float(y @ y)

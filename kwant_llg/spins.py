@@ -17,15 +17,26 @@ Conventions (see also ``docs/conventions.md``)
   dynamics up to the sense of precession, and Eq. (37) agrees with our sign.
 * Energies are defined for arbitrary vectors m (not only unit vectors), so ``field`` is the
   full gradient, −∇_m H, with no tangent projection.
+
+Fast field evaluation
+---------------------
+Exchange, DMI and anisotropy are quadratic in m and Zeeman is linear, so their total field
+is affine, H_eff = A m + b, with A the (symmetric) 3N × 3N matrix −∂²H/∂m∂m (index 3i + k for
+component k of spin i). :meth:`Term.matrix` returns (A, b) of a term; :func:`compile_field`
+sums them once into a sparse CSR matrix, after which every field evaluation is one sparse
+matrix–vector product (``docs/performance.md``). Terms without ``matrix`` (user terms that
+are not quadratic) are evaluated through their ``field`` method.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._common import KwantLLGError
 
-__all__ = ["SpinLattice", "Term", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman"]
+__all__ = ["SpinLattice", "Term", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman",
+           "compile_field", "CompiledField"]
 
 
 def _scatter(num, index, values):
@@ -192,6 +203,15 @@ class Term:
         """Effective field H_eff,i = −∂H/∂m_i, shape (num_spins, 3)."""
         raise NotImplementedError
 
+    def matrix(self, lattice):
+        """(A, b) with H_eff = A m + b for terms at most quadratic in m.
+
+        A is a sparse (3 num_spins, 3 num_spins) matrix or None (no quadratic part), b an
+        array (num_spins, 3) or None. The base class returns ``NotImplemented`` (the term is
+        evaluated through :meth:`field`).
+        """
+        return NotImplemented
+
     def __add__(self, other):
         if not isinstance(other, Term):
             return NotImplemented
@@ -241,6 +261,12 @@ class Exchange(Term):
     def field(self, lattice, m):
         return self.J * lattice.neighbor_sum(m)
 
+    def matrix(self, lattice):
+        i, j = lattice.bonds.T
+        rows = 3 * np.concatenate([i, j])[:, None] + np.arange(3)
+        cols = 3 * np.concatenate([j, i])[:, None] + np.arange(3)
+        return _blocks(lattice, rows, cols, np.full(rows.shape, float(self.J))), None
+
 
 @dataclass(frozen=True)
 class DMI(Term):
@@ -282,6 +308,18 @@ class DMI(Term):
         return _scatter(lattice.num_spins, np.concatenate([i, j]),
                         np.concatenate([np.cross(d, m[j]), np.cross(m[i], d)]))
 
+    def matrix(self, lattice):
+        # block (i, j) = [D_ij]_×, block (j, i) = −[D_ij]_× = [D_ij]_×ᵀ
+        i, j = lattice.bonds.T
+        d = self.vectors(lattice)
+        cross = _cross_matrices(d)                                  # (b, 3, 3)
+        k = np.arange(3)
+        rows = np.concatenate([3 * i[:, None, None] + k[:, None] + 0 * k,
+                               3 * j[:, None, None] + k[:, None] + 0 * k])
+        cols = np.concatenate([3 * j[:, None, None] + 0 * k[:, None] + k,
+                               3 * i[:, None, None] + 0 * k[:, None] + k])
+        return _blocks(lattice, rows, cols, np.concatenate([cross, -cross])), None
+
 
 @dataclass(frozen=True)
 class Anisotropy(Term):
@@ -309,6 +347,14 @@ class Anisotropy(Term):
         n = self._axis()
         return 2 * self.K * (m @ n)[:, None] * n
 
+    def matrix(self, lattice):
+        n = self._axis()
+        k = np.arange(3)
+        site = np.arange(lattice.num_spins)[:, None, None]
+        rows, cols = 3 * site + k[:, None] + 0 * k, 3 * site + 0 * k[:, None] + k
+        vals = np.broadcast_to(2 * self.K * np.outer(n, n), rows.shape)
+        return _blocks(lattice, rows, cols, vals), None
+
 
 @dataclass(frozen=True, eq=False)
 class Zeeman(Term):
@@ -334,3 +380,67 @@ class Zeeman(Term):
 
     def field(self, lattice, m):
         return self.mu * np.array(self._b(lattice))
+
+    def matrix(self, lattice):
+        return None, self.field(lattice, None)
+
+
+def _cross_matrices(v):
+    """[v]_× for rows v (n, 3): [v]_× w = v × w."""
+    z = np.zeros(len(v))
+    return np.stack([np.stack([z, -v[:, 2], v[:, 1]], axis=1),
+                     np.stack([v[:, 2], z, -v[:, 0]], axis=1),
+                     np.stack([-v[:, 1], v[:, 0], z], axis=1)], axis=1)
+
+
+def _blocks(lattice, rows, cols, vals):
+    n = 3 * lattice.num_spins
+    return sp.csr_matrix((np.ravel(vals), (np.ravel(rows), np.ravel(cols))), shape=(n, n))
+
+
+class CompiledField:
+    """H_eff(m) = A m + b (+ fields of the terms without a matrix), see :func:`compile_field`.
+
+    Calling ``field(m)`` returns H_eff, shape (num_spins, 3). Attributes ``A`` (sparse CSR,
+    3N × 3N, or None), ``b`` ((N, 3) or None) and ``rest`` (terms evaluated by ``field``).
+    """
+
+    def __init__(self, lattice, A, b, rest):
+        self.lattice, self.A, self.b, self.rest = lattice, A, b, tuple(rest)
+
+    def __call__(self, m):
+        if self.A is not None:
+            h = (self.A @ np.ascontiguousarray(m, dtype=float).reshape(-1)).reshape(-1, 3)
+        else:
+            h = np.zeros((self.lattice.num_spins, 3))
+        if self.b is not None:
+            h += self.b
+        for term in self.rest:
+            h += term.field(self.lattice, m)
+        return h
+
+
+def compile_field(hamiltonian, lattice):
+    """Precompute the effective field of ``hamiltonian`` on ``lattice`` as a sparse affine map.
+
+    Returns
+    -------
+    CompiledField
+        ``compile_field(H, lattice)(m)`` equals ``H.field(lattice, m)`` to round-off.
+    """
+    A, b, rest = None, None, []
+    for term in _terms(hamiltonian):
+        mat = term.matrix(lattice)
+        if mat is NotImplemented:
+            rest.append(term)
+            continue
+        a_t, b_t = mat
+        if a_t is not None:
+            A = a_t if A is None else A + a_t
+        if b_t is not None:
+            b = np.array(b_t, dtype=float) if b is None else b + b_t
+    if A is not None:
+        A = sp.csr_matrix(A)
+        A.sum_duplicates()
+        A.eliminate_zeros()
+    return CompiledField(lattice, A, b, rest)

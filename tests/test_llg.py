@@ -373,3 +373,10 @@ def test_seed_skyrmion_charge_unchanged_under_slow_current():
         assert kl.topology.topological_charge(lat, s.m) == pytest.approx(raw0, abs=1e-3)
         np.testing.assert_allclose(s.evaluate("skyrmion_center"), [19.5 + 0.02 * t, 19.5],
                                    atol=0.05)
+
+
+def test_fast_cross_product():
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
+    np.testing.assert_array_equal(kl.llg.cross(a, b), np.cross(a, b))
+    np.testing.assert_array_equal(kl.llg.cross(a, [0, 0, 1.0]), np.cross(a, [0, 0, 1.0]))
