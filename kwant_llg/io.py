@@ -314,6 +314,19 @@ class RunFile:
             raise KwantLLGError(f"Run file {str(self.path)!r} does not exist.")
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.copyfile(self.path, tmp)
+        try:
+            self._update(h5py, tmp, records, snapshots, checkpoint, status, end_reason,
+                         error, settings, truncate)
+        except BaseException:
+            tmp.unlink()
+            raise
+        _fsync(tmp)
+        os.replace(tmp, self.path)
+        _fsync(self.path.parent, directory=True)
+
+    @staticmethod
+    def _update(h5py, tmp, records, snapshots, checkpoint, status, end_reason, error,
+                settings, truncate):
         with h5py.File(tmp, "r+") as f:
             if truncate:
                 _truncate(f)
@@ -336,9 +349,6 @@ class RunFile:
                                ("error", error)):
                 if value is not None:
                     f.attrs[key] = str(value)
-        _fsync(tmp)
-        os.replace(tmp, self.path)
-        _fsync(self.path.parent, directory=True)
 
     def read(self):
         """Read the whole file into a :class:`RunData`."""
