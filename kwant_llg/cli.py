@@ -5,8 +5,8 @@ Subcommands (one function ``_cmd_<name>`` and one ``_add_<name>`` parser builder
 * ``transport``: spin-resolved T(E) and DOS(E) of the seed's device with and without a
   skyrmion, the paper's Fig. 3.
 
-Planned, not implemented yet: ``pump``, ``sweep-amplitude``, ``sweep-frequency`` (add them to
-``_SUBCOMMANDS``).
+* ``pump``, ``sweep-amplitude``, ``sweep-frequency``: parametric pumping with and without a
+  skyrmion and its sweeps, the paper's Figs. 4–6 (in :mod:`kwant_llg.cli_pump`).
 """
 
 import argparse
@@ -208,7 +208,12 @@ def _transport_checks(result, jabs, top):
 
 
 # ------------------------------------------------------------------------------ driver
-_SUBCOMMANDS = (_add_transport,)
+def _pump_subcommands():
+    from . import cli_pump
+    return (cli_pump._add_pump, cli_pump._add_sweep_amplitude, cli_pump._add_sweep_frequency)
+
+
+_SUBCOMMANDS = (_add_transport,) + _pump_subcommands()
 
 
 def _arguments(args):
@@ -220,8 +225,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="kwant-llg",
         description="Microscopic LLG dynamics from frozen Green's functions (Xu et al., "
-                    "PRB 108, 144409 (2023)).",
-        epilog="Planned subcommands: pump, sweep-amplitude, sweep-frequency.")
+                    "PRB 108, 144409 (2023)).")
     from . import __version__
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -38,7 +38,7 @@ from ._common import KwantLLGError
 
 __all__ = ["save_arrays", "load_arrays", "save_figure", "write_info", "read_info",
            "run_record", "ensure_dir", "INFO_NAME", "RunFile", "RunData", "read_run",
-           "write_ovf", "read_ovf", "versions"]
+           "write_ovf", "read_ovf", "versions", "committed_records"]
 
 #: File name of the run description written by :func:`run_record`.
 INFO_NAME = "info.json"
@@ -399,6 +399,17 @@ def _append_snapshots(group, snapshots):
     times = np.array([t for t, _ in snapshots], dtype=float)
     _append(group, "m", np.array([m for _, m in snapshots], dtype=float))
     _append(group, "time", times)
+
+
+def committed_records(path):
+    """Number of records committed with a checkpoint to the run file ``path`` (0 if it does
+    not exist yet); cheap enough to poll for a progress bar."""
+    h5py = _h5py()
+    try:
+        with h5py.File(path, "r") as f:
+            return int(f.attrs.get("checkpoint_records", 0))
+    except (OSError, KeyError):
+        return 0
 
 
 class RunData:

@@ -89,3 +89,110 @@ def test_save_and_load_arrays(tmp_path):
         klio.save_arrays(tmp_path / "d.h5", data)
     with pytest.raises(ValueError):
         klio.save_arrays(tmp_path / "o.npz", {"o": np.array([{}, 1], dtype=object)})
+
+
+# ------------------------------------------------------------------ pumping subcommands
+def test_pump_parsers_default_to_the_seed_parameters():
+    parser = build_parser()
+    args = parser.parse_args(["pump"])
+    assert (args.energy, args.J, args.V, args.omega, args.phi) == (1.9, 2.0, 0.8, 1.0, np.pi / 2)
+    assert (args.alpha, args.D, args.K, args.executor) == (0.4, 0.2, 0.07, "process")
+    assert args.periods_default == 10 and args.out_default == "output/pump"
+    args = parser.parse_args(["sweep-amplitude", "--executor", "dask", "--workers", "3"])
+    assert args.V == [0.4, 0.6, 0.8, 1.0, 1.2] and (args.executor, args.workers) == ("dask", 3)
+    args = parser.parse_args(["sweep-frequency", "--si", "--resume"])
+    assert args.omega == [0.2, 0.5, 1.0] and args.periods_default == 4 and args.si
+    with pytest.raises(SystemExit):
+        parser.parse_args(["pump", "--executor", "threads"])
+
+
+def test_si_time_axis_follows_table_1():
+    from kwant_llg.plotting import TimeAxis
+    ax = TimeAxis(2 * np.pi, si=True)              # J_ex = 1 meV, a = 0.5 nm
+    np.testing.assert_allclose(ax.time(1.0), 0.6582119569, rtol=1e-9)   # ħ/J_ex in ps
+    np.testing.assert_allclose(ax.length(2.0), 1.0)                    # nm
+    # e J_ex/ħ = 1.602176634e-19 C × 1.519267447e12 /s = 243.4135 nA
+    np.testing.assert_allclose(ax.current(1.0), 243.4135, rtol=1e-5)
+    periods = TimeAxis(4.0)
+    assert periods.time(6.0) == 1.5 and periods.length(3.0) == 3.0
+
+
+@pytest.fixture
+def pumping_modules():
+    return (pytest.importorskip("kwant_llg.coupled"), pytest.importorskip("kwant_llg.pumping"))
+
+
+def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pumping_modules):
+    _, pumping = pumping_modules
+    from kwant_llg import devices, textures
+    out = tmp_path / "pump"
+    rc = main(["pump", "--quick", "--size", "10", "8", "--executor", "serial",
+               "--out", str(out)])
+    line = capsys.readouterr().out.strip()
+    assert "\n" not in line and str(out / "pump.png") in line
+    assert (out / "pump.png").stat().st_size > 10_000
+    info = json.loads((out / "info.json").read_text())
+    assert info["command"] == "pump" and info["arguments"]["quick"] is True
+    ref = info["results"]["no skyrmion"]
+    assert ref["ok"] and ref["status"] == "finished" and ref["records"] == 17
+    assert rc == (0 if info["results"]["failed_points"] == 0 else 1)
+    data = klio.read_run(out / "pump_no_skyrmion.h5")
+    assert data.parameters["V"] == 0.8 and data.parameters["E"] == 1.9
+    assert data.versions["kwant_llg"] and data.versions["kwant"]
+    assert {"I_p", "I_p_up", "I_p_down", "center_paper", "Q"} <= set(data.records)
+    # independent check: the charge pumped per cycle by the frozen uniform magnet, summed
+    # from the recorded I_p(t) (periodic rectangle rule, 16 samples), equals Brouwer's
+    # formula from Kwant's scattering matrix
+    rec = data.records
+    period = 2 * np.pi
+    charge = rec["I_p"][:16].sum() * period / 16
+    fsyst = devices.skyrmion_device(10, 8).finalized()
+    params = devices.seed_params()
+    params.pop("V1"), params.pop("V2")
+    brouwer = pumping.brouwer_charge(fsyst, textures.uniform(fsyst, (0, 0, 1)),
+                                     pumping.PumpDrive(0.8, 1.0, np.pi / 2), energy=1.9,
+                                     params=params, n_times=16)
+    assert abs(brouwer.total) > 1e-3
+    np.testing.assert_allclose(charge, brouwer.total, rtol=1e-4)
+    # uniform m = +z at E = 1.9 < J: only spin down propagates in the magnet
+    np.testing.assert_allclose(rec["I_p_up"] + rec["I_p_down"], rec["I_p"], atol=1e-12)
+
+
+def test_pump_resume_extends_runs_bitwise(tmp_path, capsys, pumping_modules):
+    common = ["pump", "--size", "8", "6", "--records-per-period", "8", "--executor",
+              "serial", "--quiet"]
+    main(common + ["--periods", "0.5", "--out", str(tmp_path / "a")])
+    main(common + ["--periods", "1", "--out", str(tmp_path / "a"), "--resume"])
+    main(common + ["--periods", "1", "--out", str(tmp_path / "b")])
+    capsys.readouterr()
+    a = klio.read_run(tmp_path / "a" / "pump_no_skyrmion.h5")
+    b = klio.read_run(tmp_path / "b" / "pump_no_skyrmion.h5")
+    assert a.times.size == b.times.size == 9 and a.status == "finished"
+    for key in b.records:
+        np.testing.assert_array_equal(a.records[key], b.records[key])
+    info = klio.read_info(tmp_path / "a")
+    assert info["results"]["no skyrmion"]["resumed"] is True
+
+
+def test_sweep_frequency_on_a_process_pool(tmp_path, capsys, pumping_modules):
+    out = tmp_path / "freq"
+    rc = main(["sweep-frequency", "--size", "8", "6", "--omega", "0.5", "1", "--periods",
+               "1", "--records-per-period", "8", "--workers", "2", "--out", str(out),
+               "--si", "--format", "pdf"])
+    line = capsys.readouterr().out.strip()
+    assert (out / "sweep_frequency.pdf").read_bytes()[:4] == b"%PDF"
+    info = json.loads((out / "info.json").read_text())
+    frozen = [klio.read_run(out / f"frequency_w{w}_frozen.h5") for w in ("0.5", "1")]
+    assert all(info["results"][f"frozen {w}"]["ok"] for w in ("0.5", "1"))
+    assert rc == (0 if info["results"]["failed_points"] == 0 else 1)
+    assert "FAILED" in line if rc else "FAILED" not in line
+    # adiabatic pumping of a fixed texture: I_p/ω_p is the same function of t/T
+    np.testing.assert_allclose(frozen[0].records["I_p"] / 0.5, frozen[1].records["I_p"],
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(frozen[0].records["time"], 2 * frozen[1].records["time"])
+
+
+def test_pump_failures_are_reported(tmp_path, capsys):
+    assert main(["pump", "--quick", "--periods", "-1", "--out", str(tmp_path / "x"),
+                 "--quiet", "--executor", "serial"]) == 1
+    assert "--periods" in capsys.readouterr().err

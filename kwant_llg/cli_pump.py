@@ -1,0 +1,378 @@
+"""The ``kwant-llg`` subcommands of the pumping study: ``pump``, ``sweep-amplitude`` and
+``sweep-frequency`` (Figs. 4–6 of Xu et al., PRB 108, 144409 (2023)).
+
+Every run of the coupled electron–skyrmion dynamics (:class:`kwant_llg.coupled.PumpedLLG`)
+is one *point*: a dict of parameters handed to :func:`run_point`, which builds the device,
+the relaxed skyrmion and the drive, and evolves it with :func:`kwant_llg.simulation.run`
+into its own HDF5 run file (or continues it with :func:`kwant_llg.simulation.resume` under
+``--resume``). The points of a subcommand run on an executor (:mod:`kwant_llg.sweeps`);
+a failed point is reported and the others are kept. Defaults are the seed's parameters:
+E = 1.9, J = 2, V = 0.8, ω_p = 1, φ = π/2, α = 0.4, D = 0.2, K = 0.07, J_ex = t = 1 on the
+40 × 40 device with gates on the columns l1 = 1, l2 = 5.
+"""
+
+import math
+import pathlib
+import time
+
+import numpy as np
+
+from ._common import KwantLLGError, limit_blas_threads
+
+__all__ = ["run_point", "point_defaults", "SEED"]
+
+#: The seed's parameters (Sec. V).
+SEED = dict(E=1.9, J=2.0, t=1.0, V=0.8, omega=1.0, phi=math.pi / 2, alpha=0.4, D=0.2,
+            K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1)
+_QUICK = dict(L=16, W=16, periods=1.0, records_per_period=16)
+_AMPLITUDES = (0.4, 0.6, 0.8, 1.0, 1.2)
+_FREQUENCIES = (0.2, 0.5, 1.0)
+
+
+def point_defaults(**overrides):
+    """Parameters of one run: the seed's values, updated by ``overrides``.
+
+    Keys: the physical ones of :data:`SEED` (``dt`` is the largest LLG time step; the step
+    used divides the record interval), ``radius`` (trial skyrmion radius, default
+    min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``frozen`` (hold the
+    texture fixed), ``periods``, ``records_per_period``, ``path`` (the run file) and
+    ``resume``.
+    """
+    point = dict(SEED, radius=None, texture="skyrmion", frozen=False, periods=10.0,
+                 records_per_period=40, path=None, resume=False)
+    unknown = set(overrides) - set(point)
+    if unknown:
+        raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
+                            f"{sorted(point)}.")
+    point.update(overrides)
+    return point
+
+
+def _initial_texture(fsyst, lattice, point):
+    from . import dynamics, spins, textures
+    if point["texture"] == "uniform":
+        return textures.uniform(fsyst, (0, 0, 1))
+    L, W = point["L"], point["W"]
+    radius = point["radius"] or min(L, W) / 4
+    m0 = textures.skyrmion(fsyst, ((L - 1) / 2, (W - 1) / 2), radius, polarity=-1)
+    ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
+    return dynamics.relax(lattice, ham, m0, tol=1e-6).m
+
+
+def _make_dynamics(point):
+    """The coupled dynamics of one point (device, relaxed texture, drive)."""
+    try:
+        from .coupled import PumpedLLG
+    except ImportError as exc:
+        raise KwantLLGError(
+            "The pumping subcommands need kwant_llg.coupled.PumpedLLG, which this "
+            f"installation does not provide ({exc}).") from None
+    from . import devices, pumping, spins
+    fsyst = devices.skyrmion_device(point["L"], point["W"], gates=point["gates"]).finalized()
+    lattice = spins.SpinLattice.from_kwant(fsyst)
+    m0 = _initial_texture(fsyst, lattice, point)
+    ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
+    drive = pumping.PumpDrive(point["V"], point["omega"], point["phi"])
+    params = devices.seed_params(J=point["J"], t=point["t"])
+    params.pop("V1"), params.pop("V2")               # the gates are driven by the PumpDrive
+    record_every = 2 * math.pi / point["omega"] / point["records_per_period"]
+    dt = record_every / math.ceil(record_every / point["dt"] - 1e-9)   # records on the grid
+    return PumpedLLG(fsyst, lattice, ham, m0, drive=drive, energy=point["E"],
+                     alpha=point["alpha"], dt=dt, params=params, frozen=point["frozen"])
+
+
+def run_point(point, *, progress=None):
+    """Run (or, with ``point["resume"]``, continue) one point; return a summary dict.
+
+    ``point`` is a dict from :func:`point_defaults` with ``path`` set. The summary has the
+    run file, status, end reason, the number of records and the final skyrmion centre.
+    Module-level and picklable: it is what the executors of the sweeps call.
+    """
+    from . import simulation
+    limit_blas_threads(1)
+    path = pathlib.Path(point["path"])
+    period = 2 * math.pi / point["omega"]
+    t_end = point["periods"] * period
+    resumable = point["resume"] and path.exists()
+    if resumable:
+        result = simulation.resume(path, t_end=t_end, progress=progress)
+    else:
+        dyn = _make_dynamics(point)
+        result = simulation.run(dyn, t_end, path=path,
+                                record_every=period / point["records_per_period"],
+                                snapshot_every=point["records_per_period"],
+                                checkpoint_every=max(1, point["records_per_period"] // 4),
+                                parameters=point, progress=progress)
+    data = result.data
+    center = data.records.get("center_paper")
+    return {"path": str(path), "status": result.status, "end_reason": result.end_reason,
+            "records": int(data.times.size), "time": float(result.time),
+            "resumed": bool(resumable),
+            "final_center": None if center is None or not len(center) else center[-1].tolist()}
+
+
+# ------------------------------------------------------------------------- argparse
+def _common_options(p, *, periods_default):
+    p.add_argument("--periods", type=float, default=None,
+                   help=f"pump periods to simulate (default {periods_default:g}; "
+                        f"{_QUICK['periods']:g} with --quick)")
+    p.add_argument("--size", nargs=2, type=int, metavar=("L", "W"), default=None,
+                   help=f"device length and width (default 40 40; {_QUICK['L']} "
+                        f"{_QUICK['W']} with --quick)")
+    p.add_argument("--quick", action="store_true",
+                   help="small and short: a quick look, and what the tests run")
+    p.add_argument("--energy", "-E", type=float, default=SEED["E"],
+                   help="Fermi energy E (default 1.9)")
+    p.add_argument("--J", type=float, default=SEED["J"], help="s-d exchange J (default 2)")
+    p.add_argument("--phi", type=float, default=SEED["phi"],
+                   help="phase difference of the gates in rad (default π/2)")
+    p.add_argument("--alpha", type=float, default=SEED["alpha"],
+                   help="Gilbert damping (default 0.4)")
+    p.add_argument("--D", type=float, default=SEED["D"], help="DMI (default 0.2)")
+    p.add_argument("--K", type=float, default=SEED["K"], help="anisotropy (default 0.07)")
+    p.add_argument("--dt", type=float, default=SEED["dt"],
+                   help="largest LLG time step in ħ/J_ex (default 0.1; the step used "
+                        "divides the record interval)")
+    p.add_argument("--radius", type=float, default=None,
+                   help="radius of the trial skyrmion before relaxation (default L/4)")
+    p.add_argument("--records-per-period", type=int, default=None, metavar="N",
+                   help="records per pump period (default 40; 16 with --quick)")
+    p.add_argument("--out", default=None, metavar="DIR", help="output directory")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the runs found in --out from their last checkpoint")
+    p.add_argument("--si", action="store_true",
+                   help="plot time in ps, lengths in nm, currents in nA (Table I)")
+    p.add_argument("--jex-mev", type=float, default=1.0,
+                   help="J_ex in meV for --si (default 1)")
+    p.add_argument("--a-nm", type=float, default=0.5,
+                   help="lattice constant in nm for --si (default 0.5)")
+    p.add_argument("--executor", choices=("process", "dask", "mpi", "serial"),
+                   default="process",
+                   help="where the runs go (default: a process pool; 'dask': a local Dask "
+                        "cluster; 'mpi': mpi4py.futures, start under mpiexec)")
+    p.add_argument("--workers", type=int, default=None, help="number of workers")
+    p.add_argument("--format", choices=("png", "pdf"), default="png", help="figure format")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_pump(subparsers):
+    p = subparsers.add_parser(
+        "pump", help="pumped current and skyrmion motion (Fig. 4)",
+        description="Parametric pumping by two gates driven out of phase, with and "
+                    "without a skyrmion (Fig. 4 of Xu et al., PRB 108, 144409 (2023)): "
+                    "I_p(t), its spin components and the skyrmion centre R(t). Writes "
+                    "pump_skyrmion.h5, pump_no_skyrmion.h5, the figure and info.json to "
+                    "--out.")
+    _common_options(p, periods_default=10)
+    p.add_argument("--V", type=float, default=SEED["V"], help="pump amplitude (default 0.8)")
+    p.add_argument("--omega", type=float, default=SEED["omega"],
+                   help="pump frequency ω_p (default 1)")
+    p.set_defaults(func=_cmd_pump, out_default="output/pump", periods_default=10.0)
+
+
+def _add_sweep_amplitude(subparsers):
+    p = subparsers.add_parser(
+        "sweep-amplitude", help="skyrmion motion for several pump amplitudes (Fig. 5)",
+        description="Skyrmion centre versus time for the pump amplitudes V (Fig. 5 of Xu "
+                    "et al.), one run file per amplitude.")
+    _common_options(p, periods_default=10)
+    p.add_argument("--V", type=float, nargs="+", default=list(_AMPLITUDES),
+                   help="amplitudes (default 0.4 0.6 0.8 1.0 1.2)")
+    p.add_argument("--omega", type=float, default=SEED["omega"],
+                   help="pump frequency ω_p (default 1)")
+    p.set_defaults(func=_cmd_sweep_amplitude, out_default="output/sweep-amplitude",
+                   periods_default=10.0)
+
+
+def _add_sweep_frequency(subparsers):
+    p = subparsers.add_parser(
+        "sweep-frequency", help="pumped current and skyrmion motion versus ω_p (Fig. 6)",
+        description="For each pump frequency ω_p: the pumped current with the skyrmion held "
+                    "fixed (scaled by ω_p) and the motion of a free skyrmion (Fig. 6 of Xu "
+                    "et al.). Time is counted in periods of each frequency.")
+    _common_options(p, periods_default=4)
+    p.add_argument("--V", type=float, default=SEED["V"], help="pump amplitude (default 0.8)")
+    p.add_argument("--omega", type=float, nargs="+", default=list(_FREQUENCIES),
+                   help="frequencies (default 0.2 0.5 1)")
+    p.set_defaults(func=_cmd_sweep_frequency, out_default="output/sweep-frequency",
+                   periods_default=4.0)
+
+
+# ------------------------------------------------------------------------- commands
+def _base_point(args):
+    L, W = args.size if args.size is not None else (
+        (_QUICK["L"], _QUICK["W"]) if args.quick else (SEED["L"], SEED["W"]))
+    periods = args.periods if args.periods is not None else (
+        _QUICK["periods"] if args.quick else args.periods_default)
+    rpp = args.records_per_period or (_QUICK["records_per_period"] if args.quick else 40)
+    if periods <= 0 or rpp < 1:
+        raise KwantLLGError("--periods must be positive and --records-per-period at least 1.")
+    return point_defaults(E=args.energy, J=args.J, phi=args.phi, alpha=args.alpha, D=args.D,
+                          K=args.K, L=L, W=W, radius=args.radius, dt=args.dt, periods=periods,
+                          records_per_period=rpp, resume=args.resume)
+
+
+def _run_points(args, named_points, desc):
+    """Run the points ({name: point}) on the chosen executor; return {name: PointResult}.
+
+    The progress bar counts the records committed to the points' run files (polled from
+    this process, so it works with every executor that shares the file system).
+    """
+    import threading
+    from . import io, sweeps
+    from .cli import _progress_bar
+    names = list(named_points)
+    points = [named_points[n] for n in names]
+    total = sum(int(math.ceil(p["periods"] * p["records_per_period"] - 1e-9)) + 1
+                for p in points)
+    bar = _progress_bar(total, desc=desc, enabled=not args.quiet)
+    executor = sweeps.make_executor(args.executor, workers=args.workers)
+    box = {}
+
+    def work():
+        try:
+            box["result"] = sweeps.sweep(run_point, points, executor=executor)
+        except BaseException as exc:          # handed to the main thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    try:
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.5)
+            bar.update_to(sum(io.committed_records(p["path"]) for p in points))
+        bar.update_to(total)
+    finally:
+        bar.close()
+        close = getattr(executor, "close", None) or executor.shutdown
+        close()
+    if "error" in box:
+        raise box["error"]
+    return dict(zip(names, box["result"]))
+
+
+def _collect(info, outcomes):
+    """Records of the successful points; failures go to info.json and the summary."""
+    from . import io
+    records, failed = {}, []
+    for name, res in outcomes.items():
+        entry = {"ok": res.ok, "error": res.error}
+        if res.ok:
+            entry.update(res.value)
+            data = io.read_run(res.value["path"])
+            records[name] = data.records
+            info["files"].append(pathlib.Path(res.value["path"]).name)
+        else:
+            failed.append(f"{name}: {res.error}")
+        info["results"][str(name)] = entry
+    info["results"]["failed_points"] = len(failed)
+    if not records:
+        raise KwantLLGError("every run failed: " + " | ".join(failed))
+    return records, failed
+
+
+def _save_figure(fig, args, name, info):
+    from . import io
+    import matplotlib.pyplot as plt
+    path = io.save_figure(fig, pathlib.Path(args.out) / f"{name}.{args.format}")
+    plt.close(fig)
+    info["files"].append(path.name)
+    return path
+
+
+def _axis(args, omega):
+    from .plotting import TimeAxis
+    return TimeAxis(2 * math.pi / omega, si=args.si, jex_mev=args.jex_mev, a_nm=args.a_nm)
+
+
+def _summary(failed):
+    return f"; FAILED {len(failed)}: " + " | ".join(failed) if failed else ""
+
+
+def _start(args):
+    import matplotlib
+    matplotlib.use("Agg")
+    limit_blas_threads(1)
+    if args.out is None:
+        args.out = args.out_default
+    return time.perf_counter()
+
+
+def _cmd_pump(args):
+    from . import io
+    from .cli import _arguments
+    start = _start(args)
+    with io.run_record(args.out, arguments=_arguments(args), command="pump") as info:
+        base = _base_point(args)
+        base.update(V=args.V, omega=args.omega)
+        out = pathlib.Path(args.out)
+        points = {"skyrmion": dict(base, path=str(out / "pump_skyrmion.h5")),
+                  "no skyrmion": dict(base, texture="uniform", frozen=True,
+                                      path=str(out / "pump_no_skyrmion.h5"))}
+        records, failed = _collect(info, _run_points(args, points, f"pump {base['L']}x"
+                                                                     f"{base['W']}"))
+        from . import plotting
+        fig = _save_figure(plotting.plot_pump(records, axis=_axis(args, args.omega)), args,
+                           "pump", info)
+        sk = records.get("skyrmion")
+        moved = "" if sk is None or not len(sk["time"]) else (
+            ", skyrmion moved by ({:+.3f}, {:+.3f}) a".format(
+                *(sk["center_paper"][-1] - sk["center_paper"][0])))
+        mean_ip = {n: float(np.mean(r["I_p"])) for n, r in records.items() if len(r["time"])}
+    print(f"kwant-llg pump: {base['L']}x{base['W']}, {base['periods']:g} periods of "
+          f"T = {2 * math.pi / args.omega:.4g} in {time.perf_counter() - start:.1f} s"
+          f"{moved}; mean I_p " + ", ".join(f"{n} {v:+.4g}" for n, v in mean_ip.items())
+          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+    return 0 if not failed else 1
+
+
+def _cmd_sweep_amplitude(args):
+    from . import io, plotting
+    from .cli import _arguments
+    start = _start(args)
+    with io.run_record(args.out, arguments=_arguments(args), command="sweep-amplitude") \
+            as info:
+        base = _base_point(args)
+        base["omega"] = args.omega
+        out = pathlib.Path(args.out)
+        points = {v: dict(base, V=v, path=str(out / f"amplitude_V{v:g}.h5")) for v in args.V}
+        records, failed = _collect(info, _run_points(args, points, "sweep-amplitude"))
+        fig = _save_figure(plotting.plot_amplitude_sweep(records,
+                                                         axis=_axis(args, args.omega)),
+                           args, "sweep_amplitude", info)
+        dx = {v: float(r["center_paper"][-1, 0] - r["center_paper"][0, 0])
+              for v, r in records.items() if len(r["time"])}
+    print(f"kwant-llg sweep-amplitude: {len(points)} amplitudes, {base['periods']:g} periods "
+          f"in {time.perf_counter() - start:.1f} s; displacement along x "
+          + ", ".join(f"V={v:g}: {d:+.3f}" for v, d in dx.items())
+          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+    return 0 if not failed else 1
+
+
+def _cmd_sweep_frequency(args):
+    from . import io, plotting
+    from .cli import _arguments
+    start = _start(args)
+    with io.run_record(args.out, arguments=_arguments(args), command="sweep-frequency") \
+            as info:
+        base = _base_point(args)
+        base["V"] = args.V
+        out = pathlib.Path(args.out)
+        points = {}
+        for w in args.omega:
+            points[("frozen", w)] = dict(base, omega=w, frozen=True,
+                                         path=str(out / f"frequency_w{w:g}_frozen.h5"))
+            points[("free", w)] = dict(base, omega=w, path=str(out / f"frequency_w{w:g}.h5"))
+        outcomes = _run_points(args, points, "sweep-frequency")
+        records, failed = _collect(info, {f"{k[0]} {k[1]:g}": v for k, v in outcomes.items()})
+        frozen = {w: records[f"frozen {w:g}"] for w in args.omega if f"frozen {w:g}" in records}
+        free = {w: records[f"free {w:g}"] for w in args.omega if f"free {w:g}" in records}
+        fig = _save_figure(plotting.plot_frequency_sweep(
+            frozen, free, axes_by_omega=lambda w: _axis(args, w)), args, "sweep_frequency", info)
+        scaled = {w: float(np.max(np.abs(r["I_p"])) / w) for w, r in frozen.items()
+                  if len(r["time"])}
+    print(f"kwant-llg sweep-frequency: {len(args.omega)} frequencies, {base['periods']:g} "
+          f"periods each, in {time.perf_counter() - start:.1f} s; max |I_p|/ω_p (fixed "
+          "skyrmion) " + ", ".join(f"ω={w:g}: {v:.4g}" for w, v in scaled.items())
+          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+    return 0 if not failed else 1
