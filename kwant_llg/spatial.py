@@ -43,7 +43,7 @@ import kwant
 
 from ._common import KwantLLGError, SIGMA_0, magnetization_array
 from .devices import exchange_onsite
-from .llg import directional_derivative, gradient_weights
+from .llg import directional_derivative, gradient_weights, ZhangLiTorque
 from .spins import SpinLattice
 from .textures import positions as _positions
 
@@ -178,10 +178,17 @@ class SpinTransferFit:
         δ⟨σ⟩ per unit bias.
     gradient : ndarray (num_sites, 3)
         (ĵ·∇)m on the lattice.
+    direction : ndarray (3,)
+        ĵ, the unit vector of the electron flow.
     """
 
     def __init__(self, **kwargs):
         self.__dict__.update(kwargs)
+
+    def zhang_li(self, lattice, current_density):
+        """The Zhang–Li torque of these coefficients for a particle current density j:
+        :class:`~kwant_llg.llg.ZhangLiTorque` with u = b_J j ĵ and β = c_J/b_J."""
+        return ZhangLiTorque(lattice, self.b_J * current_density * self.direction, beta=self.beta)
 
     def __repr__(self):
         b0 = "" if self.b_0 is None else f", b_0={self.b_0:.6g}"
@@ -258,4 +265,5 @@ def spin_transfer_coefficients(greens, m, energy, *, width, direction=(1, 0), so
     return SpinTransferFit(b_J=float(b_J), c_J=float(c_J), beta=float(c_J / b_J),
                            b_0=None if polarization is None else 0.25 * polarization,
                            polarization=polarization, a=a, current_density=float(j),
-                           residual=float(resid), region=region, spin_density=ds, gradient=grad)
+                           residual=float(resid), region=region, spin_density=ds, gradient=grad,
+                           direction=u)

@@ -80,6 +80,13 @@ def test_domain_wall_adiabatic_limit(E):
     assert dev[2] / dev[4] > 3.5
     assert abs(fits[4].beta) < 1e-4
     assert abs(fits[2].beta) > 10 * abs(fits[4].beta)
+    # the fitted coefficients drive the lattice LLG: the Zhang-Li torque -b_J j (ĵ·∇)m + ...
+    fit = fits[4]
+    fsyst, _, m = wall(58, W, 4)
+    lattice = kl.spins.SpinLattice.from_kwant(fsyst)
+    torque = fit.zhang_li(lattice, 0.01)(m)
+    expected = -fit.b_J * 0.01 * fit.gradient + fit.c_J * 0.01 * np.cross(m, fit.gradient)
+    np.testing.assert_allclose(torque, expected, atol=1e-14)
 
 
 def test_skyrmion_adiabatic_limit():
