@@ -50,15 +50,28 @@ class _SparseFactor:
         self._ctx = None
 
     def factor(self, data):
+        """Factorise the matrix with these nonzeros; returns ``solve(b)`` (b dense or sparse)."""
         mat = sp.coo_matrix((data, (self.rows, self.cols)), shape=(self.n, self.n))
         if self.backend == "mumps":
             if self._ctx is None:
                 self._ctx = _mumps.MUMPSContext()
                 self._ctx.analyze(mat, ordering="amd")
             self._ctx.factor(mat, ordering="amd", reuse_analysis=True)
-            return self._ctx.solve
+            return self._mumps_solve
         lu = spla.splu(mat.tocsc())
-        return lu.solve
+        return lambda b: lu.solve(b.toarray() if sp.issparse(b) else b)
+
+    def _mumps_solve(self, b):
+        # Kwant 1.5's wrapper leaves ICNTL(20) = 1 (sparse right-hand side) set after a sparse
+        # solve, so a later dense solve would read the freed sparse arrays: reset it each time.
+        icntl = self._ctx.mumps_instance.icntl
+        if sp.issparse(b):
+            try:
+                return self._ctx.solve(b.tocsc())
+            finally:
+                icntl[20] = 0
+        icntl[20] = 0
+        return self._ctx.solve(b)
 
 
 class FrozenGreens:
@@ -346,14 +359,24 @@ class FrozenGreens:
         lead_data = self.lead_data(energy)
         solve = self._factorize(energy, m, lead_data, onsite_values)
         self._generation = getattr(self, "_generation", 0) + 1
-        rhs = np.zeros((self._norb, sum(w.shape[1] for _, w, _ in lead_data)), dtype=complex)
+        n_cols = sum(w.shape[1] for _, w, _ in lead_data)
+        rows, cols, vals, lead_cols = [], [], [], []
         col = 0
-        lead_cols = []
         for orbs, (_, w, _) in zip(self._lead_orbs, lead_data):
-            rhs[orbs, col:col + w.shape[1]] = w
-            lead_cols.append(slice(col, col + w.shape[1]))
-            col += w.shape[1]
-        psi = solve(rhs) if rhs.shape[1] else rhs
+            k = w.shape[1]
+            rows.append(np.repeat(orbs, k))
+            cols.append(np.tile(np.arange(col, col + k), len(orbs)))
+            vals.append(w.ravel())
+            lead_cols.append(slice(col, col + k))
+            col += k
+        if n_cols:
+            # The right-hand side is nonzero only on the lead interfaces: a sparse
+            # right-hand side lets MUMPS skip most of the forward substitution.
+            rhs = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                shape=(self._norb, n_cols))
+            psi = solve(rhs)
+        else:
+            psi = np.zeros((self._norb, 0), dtype=complex)
         psi = check_finite(np.asarray(psi).reshape(self._norb, -1), "scattering solution")
         return ScatteringSolution(psi, lead_cols, lead_data, self._lead_orbs, energy)
 
@@ -501,10 +524,17 @@ class GreensFunction:
 
     def columns(self, orbitals):
         """Columns G^r[:, orbitals] (dense, shape (num_orbitals, len(orbitals)))."""
+        self._check_current()
         orbitals = np.asarray(orbitals, dtype=int).ravel()
-        rhs = np.zeros((self.num_orbitals, len(orbitals)), dtype=complex)
-        rhs[orbitals, np.arange(len(orbitals))] = 1
-        return self.solve(rhs)
+        if orbitals.size == 0:
+            return np.zeros((self.num_orbitals, 0), dtype=complex)
+        if orbitals.min() < 0 or orbitals.max() >= self.num_orbitals:
+            raise KwantLLGError(f"Orbital indices must lie in [0, {self.num_orbitals}).")
+        k = len(orbitals)
+        rhs = sp.csc_matrix((np.ones(k, dtype=complex), (orbitals, np.arange(k))),
+                            shape=(self.num_orbitals, k))
+        out = np.asarray(self._solve(rhs)).reshape(self.num_orbitals, k)
+        return check_finite(out, "Green's function solve")
 
     def gamma(self, lead):
         """Broadening Γ_α = i(Σ_α − Σ_α^†) of lead α on its interface orbitals."""

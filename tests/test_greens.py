@@ -216,3 +216,21 @@ def test_factorize_columns_and_hamiltonian_match_dense_inverse():
     greens.factorize(1.9, m)
     with pytest.raises(kl.KwantLLGError, match="invalidated"):
         gf.columns([0])
+
+
+def test_sparse_and_dense_solves_can_be_mixed():
+    """Sparse (lead, column) and dense right-hand sides alternate on one factorisation."""
+    from kwant_llg import devices, textures
+    fsyst = devices.skyrmion_device(8, 6).finalized()
+    greens = kl.FrozenGreens(fsyst, 1.9, params=devices.seed_params())
+    m = textures.skyrmion(fsyst, (4, 3), 2)
+    gf = greens.factorize(1.9, m)
+    eye = np.eye(gf.num_orbitals)
+    for _ in range(3):
+        cols = gf.columns([1, 4, 9])
+        dense = gf.solve(eye[:, [1, 4, 9]])
+        assert np.allclose(cols, dense, atol=1e-13)
+    first = greens.solve(m).spin_density()
+    gf = greens.factorize(1.9, m)
+    gf.solve(eye[:, 0])
+    assert np.allclose(greens.solve(m).spin_density(), first, atol=1e-13)
