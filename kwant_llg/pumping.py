@@ -162,8 +162,24 @@ def gate_densities(columns, gate_blocks):
         ρ_p,ii = (1/2π) Σ_g G_ig Y_p,g G_ig^†; ⟨σ⟩ = Tr[σ ρ_ii] per unit of dv_p/dt.
     """
     n_p, n_g = gate_blocks.shape[:2]
-    c = columns.reshape(-1, 2, n_g, 2)
-    return np.einsum("iagb,pgbc,idgc->piad", c, gate_blocks, c.conj(), optimize=True) / TWO_PI
+    n = columns.shape[0] // 2
+    c = columns.reshape(2 * n, n_g, 2)
+    out = np.empty((n_p, n, 2, 2), dtype=complex)
+    for p in range(n_p):
+        on = np.flatnonzero(np.abs(gate_blocks[p]).max(axis=(1, 2)) > 0)   # sites of gate p
+        if len(on) and on[-1] - on[0] + 1 == len(on):
+            on = slice(on[0], on[-1] + 1)                                  # a view, no copy
+        cp = c[:, on]
+        cy = _times_blocks(cp, gate_blocks[p, on]).reshape(n, 2, -1)
+        out[p] = np.matmul(cy, cp.reshape(n, 2, -1).conj().transpose(0, 2, 1))
+    return out / TWO_PI
+
+
+def _times_blocks(c, y):
+    """c[..., g, b] y[g, b, :] summed over b (row vectors times the 2×2 block of gate g)."""
+    if not np.any(y[:, 0, 1]) and not np.any(y[:, 1, 0]):                  # diagonal blocks
+        return c * y[:, [0, 1], [0, 1]]
+    return c[..., 0, None] * y[:, 0, :] + c[..., 1, None] * y[:, 1, :]
 
 
 def emissivities(lead_rows, w, gate_blocks):
@@ -184,7 +200,9 @@ def emissivities(lead_rows, w, gate_blocks):
     """
     n_g = gate_blocks.shape[1]
     b = (w.conj().T @ lead_rows).reshape(-1, n_g, 2)
-    return np.einsum("cga,pgab,cgb->pc", b, gate_blocks, b.conj(), optimize=True).real / TWO_PI
+    bc = b.conj()
+    return np.array([(_times_blocks(b, y) * bc).sum(axis=(1, 2)).real
+                     for y in gate_blocks]).reshape(len(gate_blocks), -1) / TWO_PI
 
 
 # ---------------------------------------------------------------- fixed-energy model

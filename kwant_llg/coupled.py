@@ -1,0 +1,430 @@
+r"""Coupled NEGF–LLG dynamics of a texture driven by quantum parametric pumping (Eq. 39).
+
+:class:`PumpedLLG` evolves the classical spins m_i of a Kwant system whose electrons are
+pumped by periodic gate potentials (:class:`~kwant_llg.pumping.PumpDrive`). At every
+right-hand-side evaluation (every Runge–Kutta stage, the paper's Sec. V scheme) the frozen
+electron problem at (t, m) is solved once, G^r columns at the gate orbitals only, and gives
+
+* the first-order (adiabatic) spin density ⟨σ⟩_i^(1) = Σ_p v̇_p(t) Tr[σ ρ_p,ii],
+  ρ_p = (1/2π) G^r Y_p G^a (Fermi-surface term, Apps. A/C; ``torque="fermi-surface"``),
+  optionally plus the Fermi-sea term of :func:`kwant_llg.adiabatic.fermi_sea_density`
+  (``torque="adiabatic"``) and the equilibrium density ⟨σ⟩^(0) of Eq. (14)
+  (``equilibrium=True``);
+* the pumped current I_p(t) of Eq. (40) into the right lead, total and per spin.
+
+The electrons act on m_i through the field
+
+    h_i^el = −∂⟨H_el⟩/∂m_i = −J_i ⟨σ⟩_i,
+
+because the electron energy contains J_i m_i·⟨σ⟩_i for the onsite exchange J σ·m_i
+(docs/conventions.md, "Electron field in the LLG equation"). It is added to
+H_eff = −∂H_spin/∂m of the spin Hamiltonian (Eq. 38) in the project's LLG equation
+ṁ = −γ m × H + m × (α ṁ) (:func:`kwant_llg.llg.llg_rhs`). This fixes the sign and the
+factor of Eq. (39), whose printed form (J/γ) s_D with s_D = ⟨σ⟩/2 and H_eff = +δH/δm is
+not energy-consistent (docs/theory.md, "Coupled pumping dynamics").
+
+The state object follows :class:`kwant_llg.dynamics.LLG`: ``time``, ``m``, ``evolve(t)``,
+``evaluate(obs)``, ``observables()``, and an exact pickle round trip.
+"""
+
+import numpy as np
+
+from ._common import ConvergenceError, KwantLLGError, SIGMA, validate_magnetization
+from .dynamics import _check_alpha, _check_inputs, _positive
+from .greens import FrozenGreens
+from .integrators import get_integrator
+from .llg import llg_rhs
+from .pumping import PumpDrive, PumpModel
+from .spins import compile_field
+from . import topology
+
+__all__ = ["PumpedLLG", "SkyrmionLost", "TORQUES", "OBSERVABLES", "exchange_couplings"]
+
+#: Torque models: the Fermi-surface first-order density, or Fermi surface + Fermi sea.
+TORQUES = ("fermi-surface", "adiabatic")
+#: Keys of :meth:`PumpedLLG.observables`.
+OBSERVABLES = ("t", "center_paper", "center_charge", "Q", "radius", "energy", "I_p",
+               "I_p_up", "I_p_down")
+
+
+class SkyrmionLost(KwantLLGError):
+    """The skyrmion was annihilated (Q changed) or touched the sample boundary or a lead.
+
+    Attributes
+    ----------
+    time : float
+        Time of the offending texture (the state stays at the last good step).
+    m : ndarray
+        The offending texture.
+    reason : str
+        ``"charge"`` or ``"boundary"``.
+    """
+
+    def __init__(self, message, *, time, m, reason):
+        super().__init__(message)
+        self.time, self.m, self.reason = time, m, reason
+
+
+def exchange_couplings(exchange, *, atol=1e-10):
+    """Per-site J_i of onsite exchange matrices X_i^a = J_i σ^a, shape (num_sites,).
+
+    Raises KwantLLGError if the exchange is not of that form (then give ``J`` explicitly).
+    """
+    j = np.einsum("iaxy,ayx->i", exchange, SIGMA).real / 6
+    if np.abs(exchange - j[:, None, None, None] * SIGMA).max(initial=0) > atol:
+        raise KwantLLGError(
+            "The onsite exchange of the system is not of the form J_i σ·m_i, so the field "
+            "−J⟨σ⟩ on the spins is ambiguous; pass J=<number> to PumpedLLG.")
+    return j
+
+
+class _Fields:
+    """Electron fields of one frozen solve: per unit gate rate, and static (equilibrium)."""
+
+    def __init__(self, gate, static):
+        self.gate, self.static = gate, static
+
+    def total(self, rates):
+        h = np.tensordot(rates, self.gate, axes=1)
+        return h if self.static is None else h + self.static
+
+
+class PumpedLLG:
+    r"""LLG dynamics of classical spins driven by pumped electrons (Sec. V, Eqs. 38–40).
+
+    Parameters
+    ----------
+    fsyst_or_greens : kwant.system.FiniteSystem or FrozenGreens
+        The electron system; a FrozenGreens must declare ``drive.names`` as
+        ``onsite_parameters`` (then ``params`` must be None).
+    lattice : SpinLattice
+        Spins on the sites of the system, in the order of ``fsyst.sites``
+        (``SpinLattice.from_kwant(fsyst)``).
+    hamiltonian : Term
+        Spin Hamiltonian (Eq. 38), e.g. ``Exchange(1) + DMI(0.2) + Anisotropy(0.07)``.
+    m0 : array_like (num_sites, 3)
+        Initial texture (unit vectors).
+    drive : PumpDrive
+    energy : float
+        Fermi energy E of the leads (zero temperature).
+    params : dict
+        Value-function parameters of ``fsyst`` (without the magnetisation and gates).
+    J : float, optional
+        Coupling of the electron field h_i = −J⟨σ⟩_i. Default: J_i read from the onsite
+        exchange X_i^a = J_i σ^a of the system (J = 2 for the seed's device).
+    alpha : float
+        Gilbert damping (0.4 in the paper).
+    dt : float
+        Time step (units ħ/J_ex).
+    gamma : float
+        Gyromagnetic ratio (1).
+    integrator : {"rk4", "midpoint"}
+    resolve_every : int
+        1 (default): the electrons are re-solved at every stage of every step (the paper's
+        scheme). k ≥ 2: solved at the first stage of every k-th step and held for k steps;
+        the held response is linear in the gate rates, which are still evaluated at each
+        stage's time, so only the dependence of G^r on m and v(t) lags.
+    torque : {"fermi-surface", "adiabatic"}
+        First-order spin density: the Fermi-surface term (1/2π) G^r Ḣ G^a (default), or
+        that plus the Fermi-sea term (:func:`kwant_llg.adiabatic.fermi_sea_density`;
+        one complex-contour integral per gate and solve).
+    equilibrium : bool
+        Add the equilibrium (zeroth-order) density ⟨σ⟩^(0) at μ = E (Eq. 14, by
+        :func:`kwant_llg.contour.equilibrium_density`; one contour integral per solve).
+    velocity : bool
+        The magnetisation-velocity term Ḣ = J σ·ṁ (electronic Gilbert damping) is not
+        implemented yet; True raises KwantLLGError.
+    frozen : bool
+        Keep the texture fixed (only time advances; observables give I_p(t) of a frozen
+        texture, as in the paper's Fig. 6(a)).
+    lead : int
+        Lead whose pumped current is recorded (1 = right lead of the seed's device).
+    time : float
+        Initial time.
+    norm_tol : float
+        RK4 instability threshold (see :class:`kwant_llg.dynamics.LLG`).
+    check_skyrmion : bool
+        Raise :class:`SkyrmionLost` when the skyrmion is lost (see Notes); False for
+        textures without a uniform far field (e.g. random ones).
+
+    Attributes
+    ----------
+    time : float
+    m : ndarray (num_sites, 3), read-only
+    num_steps : int
+    num_solves : int
+        Electron solves (factorisation + gate-column solve) so far.
+
+    Notes
+    -----
+    Steps lie on the grid t₀ + n dt; ``evolve(t)`` off the grid makes a partial step to
+    report m(t) and continues from the grid, so ``evolve(t1); evolve(t2)`` equals
+    ``evolve(t2)`` and a pickled state continues bit for bit. After every step the state
+    checks that the skyrmion survives: :class:`SkyrmionLost` is raised (the state stays
+    at the last good step) if the topological charge moves by more than 1/2 from its
+    initial value or a site on the sample boundary or at a lead interface points against
+    the initial far field.
+    With ``torque="adiabatic"`` or ``equilibrium=True`` the FrozenGreens (and so the Kwant
+    system) is part of the state; pickling then needs a picklable system (value functions
+    defined at module level).
+    """
+
+    def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
+                 params=None, J=None, gamma=1.0, integrator="rk4", resolve_every=1,
+                 torque="fermi-surface", equilibrium=False, velocity=False, frozen=False,
+                 lead=1, time=0.0, norm_tol=1e-3, check_skyrmion=True):
+        if not isinstance(drive, PumpDrive):
+            raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
+        if isinstance(fsyst_or_greens, FrozenGreens):
+            if params is not None:
+                raise KwantLLGError("params are fixed in the FrozenGreens; do not pass params "
+                                    "together with a FrozenGreens.")
+            greens = fsyst_or_greens
+        else:
+            greens = FrozenGreens(fsyst_or_greens, energy, params=params,
+                                  onsite_parameters=drive.names)
+        if not (np.isscalar(energy) and np.isreal(energy) and np.isfinite(energy)):
+            raise KwantLLGError(f"energy must be a finite real Fermi energy, got {energy!r}.")
+        m0 = _check_inputs(lattice, hamiltonian, m0)
+        if lattice.num_spins != greens.num_sites:
+            raise KwantLLGError(f"The lattice has {lattice.num_spins} spins but the system has "
+                                f"{greens.num_sites} sites; use SpinLattice.from_kwant(fsyst).")
+        if torque not in TORQUES:
+            raise KwantLLGError(f"Unknown torque {torque!r}; use one of {TORQUES}.")
+        if velocity:
+            raise KwantLLGError(
+                "velocity=True (the magnetisation-velocity term Ḣ = J σ·ṁ, i.e. the electronic "
+                "Gilbert damping) is not implemented yet; use the spin damping alpha instead.")
+        if not (isinstance(resolve_every, (int, np.integer)) and resolve_every >= 1):
+            raise KwantLLGError(f"resolve_every must be an integer >= 1, got {resolve_every!r}.")
+        if integrator not in ("rk4", "midpoint"):
+            raise KwantLLGError(f"integrator must be 'rk4' or 'midpoint', got {integrator!r}.")
+        get_integrator(integrator)
+        self.drive, self.energy = drive, float(energy)
+        self.model = PumpModel(greens, drive.names, energy)
+        if not (isinstance(lead, (int, np.integer)) and 0 <= lead < self.model.num_leads):
+            raise KwantLLGError(f"lead must be in [0, {self.model.num_leads}), got {lead!r}.")
+        self.lead = int(lead)
+        self.torque, self.equilibrium, self.velocity = torque, bool(equilibrium), False
+        self._greens = greens if (torque == "adiabatic" or equilibrium) else None
+        if J is None:
+            self.couplings = exchange_couplings(greens.exchange)
+        else:
+            if not (np.isscalar(J) and np.isreal(J) and np.isfinite(J)):
+                raise KwantLLGError(f"J must be a finite number, got {J!r}.")
+            self.couplings = np.full(greens.num_sites, float(J))
+        self.lattice, self.hamiltonian = lattice, hamiltonian
+        self.alpha = _check_alpha(alpha, lattice.num_spins)
+        if np.ndim(self.alpha):
+            raise KwantLLGError("PumpedLLG takes a scalar damping alpha.")
+        self.gamma = _positive(gamma, "gamma")
+        self.dt = _positive(dt, "dt")
+        self.norm_tol = _positive(norm_tol, "norm_tol")
+        self.integrator, self.resolve_every = integrator, int(resolve_every)
+        self.frozen = bool(frozen)
+        if not np.isfinite(time):
+            raise KwantLLGError(f"time must be finite, got {time!r}.")
+        self._t0, self.time, self._steps = float(time), float(time), 0
+        self.num_solves = 0
+        self._held = None                  # (block index, _Fields) for resolve_every > 1
+        m0.flags.writeable = False
+        self._m_grid = self.m = m0
+        self.check_skyrmion = bool(check_skyrmion)
+        self._boundary = np.union1d(np.unique(topology.boundary_edges(lattice)),
+                                    np.concatenate([o // 2 for o in self.model.lead_orbitals]))
+        self._background, self.polarity = None, -1
+        if self.check_skyrmion:
+            self._background = topology.far_field(lattice, m0)
+            self.polarity = -1 if self._background[2] >= 0 else 1
+            self._check(m0, self.time)
+            self.charge0 = topology.topological_charge(lattice, m0,
+                                                       background=self._background)
+
+    # ------------------------------------------------------------------ physics
+    def field(self, m):
+        """H_eff = −∂H_spin/∂m of the spin Hamiltonian alone (compiled sparse map)."""
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = compile_field(self.hamiltonian, self.lattice)
+        return self._compiled(m)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_compiled", None)
+        return state
+
+    def electron_fields(self, t, m):
+        """Electron fields of the frozen problem at (t, m) (one solve).
+
+        Returns
+        -------
+        gate : ndarray (n_p, num_sites, 3)
+            −J_i ⟨σ⟩_i per unit rate dv_p/dt of every gate.
+        static : ndarray (num_sites, 3) or None
+            −J_i ⟨σ⟩_i^(0) (``equilibrium=True``), else None.
+        response : PumpResponse
+        """
+        values = self.drive.values(t)
+        resp = self.model.response(m, values)
+        self.num_solves += 1
+        spins = resp.gate_spins()
+        greens = self._greens
+        onsite = dict(zip(self.drive.names, (float(v) for v in values)))
+        if self.torque == "adiabatic":
+            from .adiabatic import fermi_sea_density
+            sites = self.model.gate_sites
+            spins = spins + np.array([
+                fermi_sea_density(greens, m, y, sites, mu=self.energy,
+                                  onsite_values=onsite).spin
+                for y in self.model.gate_blocks])
+        static = None
+        if self.equilibrium:
+            from .contour import equilibrium_density
+            eq = equilibrium_density(greens, m, mu=self.energy, onsite_values=onsite)
+            static = -self.couplings[:, None] * eq.spin
+        return -self.couplings[None, :, None] * spins, static, resp
+
+    def _fields(self, t, m):
+        gate, static, _ = self.electron_fields(t, m)
+        return _Fields(gate, static)
+
+    def rhs(self, t, m, fields=None):
+        """dm/dt at (t, m); ``fields`` (held electron fields) or a fresh solve."""
+        if fields is None:
+            fields = self._fields(t, m)
+        h = self.field(m) + fields.total(self.drive.rates(t))
+        return llg_rhs(m, h, alpha=self.alpha, gamma=self.gamma)
+
+    # ------------------------------------------------------------------ stepping
+    def _held_fields(self, n):
+        if self.resolve_every == 1:
+            return None
+        block = n // self.resolve_every
+        if self._held is None or self._held[0] != block:
+            if n % self.resolve_every:
+                raise RuntimeError("held electron fields missing inside a block")  # not reached
+            self._held = (block, self._fields(self._grid_time(n), self._m_grid))
+        return self._held[1]
+
+    def _step(self, n, m, dt):
+        held = self._held_fields(n)
+        t = self._grid_time(n)
+        new, err = get_integrator(self.integrator)(lambda s, x: self.rhs(s, x, held), t, m, dt)
+        if not np.all(np.isfinite(new)) or (self.integrator == "rk4" and err > self.norm_tol):
+            raise ConvergenceError(
+                f"The pumped LLG integration became unstable at t = {t:.6g} (|m| drifted by "
+                f"{err:.3g} in one step, or NaN appeared). Use a smaller time step than "
+                f"dt = {dt}.")
+        self._check(new, t + dt)
+        return new
+
+    def _check(self, m, t):
+        if not self.check_skyrmion:
+            return
+        bad = m[self._boundary] @ self._background <= 0
+        if np.any(bad):
+            site = self._boundary[np.flatnonzero(bad)[0]]
+            raise SkyrmionLost(
+                f"The skyrmion touched the sample boundary or a lead at t = {t:.6g}: site "
+                f"{site} at {self.lattice.positions[site, :2].tolist()} points against the "
+                "far field. The run cannot continue (evolve from an earlier state, reduce the "
+                "drive or use a larger sample).", time=t, m=m, reason="boundary")
+        if hasattr(self, "charge0"):
+            q = topology.topological_charge(self.lattice, m, background=self._background)
+            if abs(q - self.charge0) > 0.5:
+                raise SkyrmionLost(
+                    f"The topological charge changed from {self.charge0:.3f} to {q:.3f} at "
+                    f"t = {t:.6g}: the skyrmion was annihilated (or a second one formed). "
+                    "Use a smaller time step or a weaker drive.", time=t, m=m, reason="charge")
+
+    def _grid_time(self, n):
+        return self._t0 + n * self.dt
+
+    @property
+    def num_steps(self):
+        return self._steps
+
+    def evolve(self, time):
+        """Evolve forward to ``time`` (not earlier than ``self.time``).
+
+        Raises
+        ------
+        SkyrmionLost
+            If the skyrmion is annihilated or reaches the boundary (see class notes).
+        """
+        if not np.isfinite(time):
+            raise KwantLLGError(f"time must be finite, got {time!r}.")
+        if time < self.time:
+            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
+                                f"t = {self.time}, requested t = {time}.")
+        eps = 1e-12 * max(1.0, abs(time))
+        if self.frozen:
+            while self._grid_time(self._steps + 1) <= time + eps:
+                self._steps += 1
+            self.time = float(time)
+            return
+        m, n = self._m_grid, self._steps
+        while self._grid_time(n + 1) <= time + eps:
+            new = self._step(n, m, self.dt)
+            n += 1
+            new.flags.writeable = False
+            m, self._m_grid, self._steps = new, new, n
+            self.time, self.m = self._grid_time(n), new
+        rest = time - self._grid_time(n)
+        if rest > eps:
+            m = self._step(n, m, rest)
+            m.flags.writeable = False
+        self.time, self.m = float(time), m
+
+    # ------------------------------------------------------------------ measuring
+    def observables(self):
+        """Observables of the current state (one electron solve for I_p).
+
+        Returns
+        -------
+        dict
+            ``t``; ``center_paper`` and ``center_charge`` (2,) (paper's threshold centre and
+            charge centroid); ``Q`` (topological charge); ``radius`` (m_z = 0 contour,
+            √(A/π)); ``energy`` (spin energy, Eq. 38); ``I_p``, ``I_p_up``, ``I_p_down``
+            (electrons per unit time into ``lead``, Eq. 40 with its 1/2π; up/down are the
+            σ_z channels of the lead, NaN if it does not conserve σ_z). Centres and radius
+            are NaN when the texture has no skyrmion core (e.g. a uniform texture), Q when
+            the sample has no uniform far field.
+        """
+        m, lat = self.m, self.lattice
+        try:
+            q = topology.topological_charge(lat, m, background=self._background)
+        except KwantLLGError:               # no uniform far field (check_skyrmion=False)
+            q = np.nan
+        try:
+            cp = topology.skyrmion_center(lat, m, method="paper", polarity=self.polarity)
+            radius = topology.skyrmion_radius(lat, m, polarity=self.polarity)
+        except KwantLLGError:
+            cp, radius = np.full(2, np.nan), np.nan
+        try:
+            cc = topology.skyrmion_center(lat, m, method="charge")
+        except KwantLLGError:
+            cc = np.full(2, np.nan)
+        resp = self.model.response(m, self.drive.values(self.time), densities=False)
+        self.num_solves += 1
+        rates = self.drive.rates(self.time)
+        spin = (np.full(2, np.nan) if resp.emissivity_spin[self.lead] is None
+                else resp.current_spin(rates, self.lead))
+        return dict(t=float(self.time), center_paper=np.asarray(cp, dtype=float),
+                    center_charge=np.asarray(cc, dtype=float), Q=float(q),
+                    radius=float(radius), energy=float(self.hamiltonian.energy(lat, m)),
+                    I_p=resp.current(rates, self.lead), I_p_up=float(spin[0]),
+                    I_p_down=float(spin[1]))
+
+    def evaluate(self, observable):
+        """``observable(m)`` for a callable, or one key of :meth:`observables`."""
+        if callable(observable):
+            return observable(self.m.copy())
+        if observable not in OBSERVABLES:
+            raise KwantLLGError(f"Unknown observable {observable!r}; pass a callable(m) or one "
+                                f"of {OBSERVABLES}.")
+        return self.observables()[observable]
+
+    def __repr__(self):
+        return (f"PumpedLLG(<{self.lattice.num_spins} spins>, time={self.time}, "
+                f"drive={self.drive!r}, E={self.energy}, dt={self.dt}, "
+                f"resolve_every={self.resolve_every}, torque={self.torque!r})")
