@@ -24,7 +24,7 @@ __all__ = ["run_point", "point_defaults", "SEED"]
 #: The seed's parameters (Sec. V).
 SEED = dict(E=1.9, J=2.0, t=1.0, V=0.8, omega=1.0, phi=math.pi / 2, alpha=0.4, D=0.2,
             K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1)
-_QUICK = dict(L=16, W=16, periods=1.0, records_per_period=16)
+_QUICK = dict(L=24, W=24, periods=1.0, records_per_period=16)
 _AMPLITUDES = (0.4, 0.6, 0.8, 1.0, 1.2)
 _FREQUENCIES = (0.2, 0.5, 1.0)
 
@@ -49,14 +49,20 @@ def point_defaults(**overrides):
 
 
 def _initial_texture(fsyst, lattice, point):
-    from . import dynamics, spins, textures
+    from . import dynamics, spins, textures, topology
     if point["texture"] == "uniform":
         return textures.uniform(fsyst, (0, 0, 1))
     L, W = point["L"], point["W"]
     radius = point["radius"] or min(L, W) / 4
     m0 = textures.skyrmion(fsyst, ((L - 1) / 2, (W - 1) / 2), radius, polarity=-1)
     ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
-    return dynamics.relax(lattice, ham, m0, tol=1e-6).m
+    m = dynamics.relax(lattice, ham, m0, tol=1e-6).m
+    q = topology.topological_charge(lattice, m, background=topology.far_field(lattice, m))
+    if abs(q + 1) > 0.5:
+        raise KwantLLGError(f"The skyrmion collapsed while relaxing on the {L}×{W} device "
+                            f"(Q = {q:.3f}); use a larger device (--size, at least 24 24 for "
+                            "the seed's D and K) or another --radius.")
+    return m
 
 
 def _make_dynamics(point):
@@ -167,6 +173,9 @@ def _add_pump(subparsers):
     p.add_argument("--V", type=float, default=SEED["V"], help="pump amplitude (default 0.8)")
     p.add_argument("--omega", type=float, default=SEED["omega"],
                    help="pump frequency ω_p (default 1)")
+    p.add_argument("--ovf", action="store_true",
+                   help="also export the skyrmion snapshots (one per period) as OVF 2.0 "
+                        "files to --out/ovf")
     p.set_defaults(func=_cmd_pump, out_default="output/pump", periods_default=10.0)
 
 
@@ -251,8 +260,9 @@ def _run_points(args, named_points, desc):
     return dict(zip(names, box["result"]))
 
 
-def _collect(info, outcomes):
-    """Records of the successful points; failures go to info.json and the summary."""
+def _collect(info, outcomes, named_paths):
+    """Records of the points (of failed ones what they recorded before failing); failures
+    go to info.json and the summary."""
     from . import io
     records, failed = {}, []
     for name, res in outcomes.items():
@@ -264,11 +274,27 @@ def _collect(info, outcomes):
             info["files"].append(pathlib.Path(res.value["path"]).name)
         else:
             failed.append(f"{name}: {res.error}")
+            path = named_paths[name]
+            if path.exists() and io.read_run(path).times.size:     # keep what was recorded
+                records[name] = io.read_run(path).records
+                entry["partial_records"] = int(records[name]["time"].size)
+                info["files"].append(path.name)
         info["results"][str(name)] = entry
     info["results"]["failed_points"] = len(failed)
     if not records:
         raise KwantLLGError("every run failed: " + " | ".join(failed))
     return records, failed
+
+
+def _paths(points):
+    return {name: pathlib.Path(p["path"]) for name, p in points.items()}
+
+
+def _export_ovf(run_path, directory, info):
+    from . import io
+    if run_path.exists():
+        paths = io.export_ovf(run_path, directory)
+        info["files"].extend(str(p.relative_to(directory.parent)) for p in paths)
 
 
 def _save_figure(fig, args, name, info):
@@ -310,7 +336,10 @@ def _cmd_pump(args):
                   "no skyrmion": dict(base, texture="uniform", frozen=True,
                                       path=str(out / "pump_no_skyrmion.h5"))}
         records, failed = _collect(info, _run_points(args, points, f"pump {base['L']}x"
-                                                                     f"{base['W']}"))
+                                                                     f"{base['W']}"),
+                                   _paths(points))
+        if args.ovf:
+            _export_ovf(out / "pump_skyrmion.h5", out / "ovf", info)
         from . import plotting
         fig = _save_figure(plotting.plot_pump(records, axis=_axis(args, args.omega)), args,
                            "pump", info)
@@ -336,7 +365,8 @@ def _cmd_sweep_amplitude(args):
         base["omega"] = args.omega
         out = pathlib.Path(args.out)
         points = {v: dict(base, V=v, path=str(out / f"amplitude_V{v:g}.h5")) for v in args.V}
-        records, failed = _collect(info, _run_points(args, points, "sweep-amplitude"))
+        records, failed = _collect(info, _run_points(args, points, "sweep-amplitude"),
+                                   _paths(points))
         fig = _save_figure(plotting.plot_amplitude_sweep(records,
                                                          axis=_axis(args, args.omega)),
                            args, "sweep_amplitude", info)
@@ -364,7 +394,9 @@ def _cmd_sweep_frequency(args):
                                          path=str(out / f"frequency_w{w:g}_frozen.h5"))
             points[("free", w)] = dict(base, omega=w, path=str(out / f"frequency_w{w:g}.h5"))
         outcomes = _run_points(args, points, "sweep-frequency")
-        records, failed = _collect(info, {f"{k[0]} {k[1]:g}": v for k, v in outcomes.items()})
+        records, failed = _collect(info, {f"{k[0]} {k[1]:g}": v for k, v in outcomes.items()},
+                                   {f"{k[0]} {k[1]:g}": pathlib.Path(p["path"])
+                                    for k, p in points.items()})
         frozen = {w: records[f"frozen {w:g}"] for w in args.omega if f"frozen {w:g}" in records}
         free = {w: records[f"free {w:g}"] for w in args.omega if f"free {w:g}" in records}
         fig = _save_figure(plotting.plot_frequency_sweep(

@@ -2,8 +2,7 @@
 
 A run writes into one directory:
 
-* data files with named arrays (:func:`save_arrays` / :func:`load_arrays`; NumPy ``.npz``
-  now, other formats such as HDF5 trajectories can be added by file suffix),
+* data files with named arrays (:func:`save_arrays` / :func:`load_arrays`, NumPy ``.npz``),
 * figures (:func:`save_figure`),
 * ``info.json`` (:func:`run_record`): the arguments, package versions, time stamps, the
   files written and a ``success`` flag. It is written when the run starts (``success:
@@ -11,8 +10,7 @@ A run writes into one directory:
 * HDF5 run files of time evolutions (:class:`RunFile`, :func:`read_run`; needs ``h5py``):
   parameters, versions, records, snapshots and a checkpoint, committed atomically so that a
   run killed at any moment can be resumed (see :mod:`kwant_llg.simulation`).
-* OVF 2.0 files of magnetisation snapshots (:func:`write_ovf`, :func:`read_ovf`), readable
-  by OOMMF, mumax, Spirit and ``discretisedfield``.
+* OVF 2.0 snapshots (:func:`write_ovf`, :func:`export_ovf`, :func:`read_ovf`; Spirit reads them).
 
 Example
 -------
@@ -38,7 +36,7 @@ from ._common import KwantLLGError
 
 __all__ = ["save_arrays", "load_arrays", "save_figure", "write_info", "read_info",
            "run_record", "ensure_dir", "INFO_NAME", "RunFile", "RunData", "read_run",
-           "write_ovf", "read_ovf", "versions", "committed_records"]
+           "write_ovf", "read_ovf", "export_ovf", "versions", "committed_records"]
 
 #: File name of the run description written by :func:`run_record`.
 INFO_NAME = "info.json"
@@ -164,8 +162,6 @@ def versions():
     return found
 
 
-_versions = versions
-
 
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
@@ -196,7 +192,7 @@ def run_record(directory, *, arguments, command=None):
     directory = ensure_dir(directory)
     from . import __version__   # late import: kwant_llg imports this module lazily
     info = {"command": command, "arguments": dict(arguments), "version": __version__,
-            "versions": _versions(), "argv": list(sys.argv), "started": _now(),
+            "versions": versions(), "argv": list(sys.argv), "started": _now(),
             "finished": None, "wall_time_s": None, "success": False, "files": [],
             "results": {}}
     write_info(directory, info)
@@ -214,15 +210,14 @@ def run_record(directory, *, arguments, command=None):
 
 
 # ------------------------------------------------------------------------ HDF5 run files
-#: Value of the root attribute ``format`` of run files.
-RUN_FORMAT = "kwant_llg-run-1"
+RUN_FORMAT = "kwant_llg-run-1"          #: root attribute ``format`` of run files
 
 
 def _h5py():
     try:
         import h5py
     except ImportError:                       # pragma: no cover - h5py is a dependency
-        raise KwantLLGError("Writing run files needs h5py: pip install h5py.") from None
+        raise KwantLLGError("Run files need h5py: pip install h5py.") from None
     return h5py
 
 
@@ -234,10 +229,9 @@ def _fsync(path, *, directory=False):
         return
     try:
         os.fsync(fd)
-    except OSError:
+    except OSError:                           # not supported for this file: nothing to do
         pass
-    finally:
-        os.close(fd)
+    os.close(fd)
 
 
 class RunFile:
@@ -279,8 +273,7 @@ class RunFile:
             f.attrs["end_reason"] = ""
             f.attrs["error"] = ""
             f.attrs["checkpoint_time"] = np.nan
-            f.attrs["checkpoint_records"] = 0
-            f.attrs["checkpoint_snapshots"] = 0
+            f.attrs["checkpoint_records"] = f.attrs["checkpoint_snapshots"] = 0
             f.create_group("records")
             snaps = f.create_group("snapshots")
             snaps.create_dataset("time", shape=(0,), maxshape=(None,), dtype=float,
@@ -404,9 +397,8 @@ def _append_snapshots(group, snapshots):
 def committed_records(path):
     """Number of records committed with a checkpoint to the run file ``path`` (0 if it does
     not exist yet); cheap enough to poll for a progress bar."""
-    h5py = _h5py()
     try:
-        with h5py.File(path, "r") as f:
+        with _h5py().File(path, "r") as f:
             return int(f.attrs.get("checkpoint_records", 0))
     except (OSError, KeyError):
         return 0
@@ -434,11 +426,7 @@ class RunData:
 
     def __init__(self, **fields):
         self.__dict__.update(fields)
-
-    @property
-    def times(self):
-        """The record times."""
-        return self.records.get("time", np.zeros(0))
+        self.times = self.records.get("time", np.zeros(0))     #: the record times
 
     def __repr__(self):
         return (f"RunData({str(self.path)!r}, status={self.status!r}, "
@@ -530,17 +518,14 @@ def write_ovf(path, m, *, positions, step=(1.0, 1.0, 1.0), mode="text", title="m
     data = np.zeros((int(np.prod(shape)), 3))
     data[flat] = m
     dx, dy, dz = (float(v) for v in step)
-    nx, ny, nz = shape
     head = ["# OOMMF OVF 2.0", "# Segment count: 1", "# Begin: Segment", "# Begin: Header",
-            f"# Title: {title}"]
-    head += [f"# Desc: {line}" for line in str(description).splitlines()]
-    head += [f"# meshunit: {meshunit}", "# meshtype: rectangular",
-             "# xbase: %r" % (dx / 2), "# ybase: %r" % (dy / 2), "# zbase: %r" % (dz / 2),
-             f"# xstepsize: {dx!r}", f"# ystepsize: {dy!r}", f"# zstepsize: {dz!r}",
-             f"# xnodes: {nx}", f"# ynodes: {ny}", f"# znodes: {nz}",
-             "# xmin: 0", "# ymin: 0", "# zmin: 0",
-             f"# xmax: {nx * dx!r}", f"# ymax: {ny * dy!r}", f"# zmax: {nz * dz!r}",
-             "# valuedim: 3", "# valuelabels: m_x m_y m_z", "# valueunits: 1 1 1",
+            f"# Title: {title}"] + [f"# Desc: {x}" for x in str(description).splitlines()]
+    head += [f"# meshunit: {meshunit}", "# meshtype: rectangular"]   # Spirit needs this order
+    for key, values in (("base", [d / 2 for d in (dx, dy, dz)]), ("stepsize", (dx, dy, dz)),
+                        ("nodes", shape), ("min", (0, 0, 0)),
+                        ("max", [n * d for n, d in zip(shape, (dx, dy, dz))])):
+        head += [f"# {axis}{key}: {v!r}" for axis, v in zip("xyz", values)]
+    head += ["# valuedim: 3", "# valuelabels: m_x m_y m_z", "# valueunits: 1 1 1",
              "# End: Header"]
     ensure_dir(path.parent)
     kind = "Text" if mode == "text" else "Binary 8"
@@ -556,6 +541,22 @@ def write_ovf(path, m, *, positions, step=(1.0, 1.0, 1.0), mode="text", title="m
     return path
 
 
+def export_ovf(run_path, directory, *, mode="binary8", step=(1.0, 1.0, 1.0)):
+    """Write every snapshot of a run file as ``directory/m_<index>.ovf``; return the paths.
+
+    Needs the site positions in the run file; the snapshot time goes into the description.
+    """
+    data = read_run(run_path)
+    if data.positions is None:
+        raise KwantLLGError(f"{str(run_path)!r} has no site positions (pass positions= to "
+                            "simulation.run) for OVF export.")
+    name = pathlib.Path(run_path).name
+    return [write_ovf(pathlib.Path(directory) / f"m_{k:06d}.ovf", m, positions=data.positions,
+                      step=step, mode=mode, title=f"m at t = {t!r}",
+                      description=f"time = {t!r} hbar/J_ex\nrun file: {name}")
+            for k, (t, m) in enumerate(zip(data.snapshot_times, data.snapshots))]
+
+
 def read_ovf(path):
     """Read a one-segment OVF 2.0 file with ``valuedim 3`` (text or binary 4/8).
 
@@ -563,6 +564,7 @@ def read_ovf(path):
     -------
     data : ndarray (znodes, ynodes, xnodes, 3)
     header : dict str -> str
+        Lower-case keys; repeated keys (``desc``) joined by newlines.
     """
     raw = pathlib.Path(path).read_bytes()
     header, pos = {}, 0
@@ -574,8 +576,9 @@ def read_ovf(path):
             kind = line.split(":", 1)[1].strip()[5:].strip().lower()
             break
         if line.startswith("#") and ":" in line:
-            key, value = line[1:].split(":", 1)
-            header[key.strip().lower()] = value.strip()
+            key, value = (x.strip() for x in line[1:].split(":", 1))
+            header[key.lower()] = header[key.lower()] + "\n" + value \
+                if key.lower() in header else value          # repeated "Desc" lines
     shape = tuple(int(header[k]) for k in ("znodes", "ynodes", "xnodes"))
     dim = int(header.get("valuedim", 3))
     num = int(np.prod(shape)) * dim

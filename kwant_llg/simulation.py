@@ -45,8 +45,8 @@ def llg_observables(dynamics):
 
     Returns ``energy``, ``Q`` (topological charge), ``center_paper`` (the paper's skyrmion
     centre), ``center_charge`` (charge-weighted centre), ``radius`` (``nan`` where there is
-    no skyrmion core) and the mean magnetisation ``m_mean``. A module-level function, so it can be pickled into a
-    checkpoint.
+    no skyrmion core) and the mean magnetisation ``m_mean``. A module-level function, so it
+    can be pickled into a checkpoint.
     """
     from . import topology
     lat, m = dynamics.lattice, dynamics.m

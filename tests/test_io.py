@@ -128,3 +128,21 @@ def test_ovf_errors(tmp_path):
                        mode="binary4")
     with pytest.raises(ValueError, match="file type"):
         klio.write_ovf(tmp_path / "a.txt", m, positions=[[0, 0], [1, 0], [2, 0]])
+
+
+def test_export_run_snapshots_to_ovf(tmp_path):
+    from kwant_llg import simulation
+    lat = kl.SpinLattice.square(5, 4)
+    m0 = textures.skyrmion(lat.positions[:, :2], (2, 1.5), 1.2, polarity=-1)
+    dyn = kl.LLG(lat, kl.Exchange(1) + kl.DMI(0.2), m0, alpha=0.4, dt=0.05)
+    res = simulation.run(dyn, 1.0, path=tmp_path / "r.h5", record_every=0.25,
+                         snapshot_every=2)
+    paths = klio.export_ovf(res.path, tmp_path / "ovf")
+    assert [p.name for p in paths] == ["m_000000.ovf", "m_000001.ovf", "m_000002.ovf"]
+    data = res.data
+    ix, iy = lat.positions[:, 0].astype(int), lat.positions[:, 1].astype(int)
+    for path, t, m in zip(paths, data.snapshot_times, data.snapshots):
+        grid, header = klio.read_ovf(path)
+        np.testing.assert_array_equal(grid[0, iy, ix], m)
+        assert repr(float(t)) in header["desc"]
+    np.testing.assert_array_equal(data.snapshots[-1], res.dynamics.m)
