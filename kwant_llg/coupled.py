@@ -27,6 +27,8 @@ The state object follows :class:`kwant_llg.dynamics.LLG`: ``time``, ``m``, ``evo
 ``evaluate(obs)``, ``observables()``, and an exact pickle round trip.
 """
 
+import pickle
+
 import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError, SIGMA, validate_magnetization
@@ -250,6 +252,14 @@ class PumpedLLG:
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_compiled", None)
+        if self._greens is not None:
+            try:
+                pickle.dumps(self._greens.fsyst)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise KwantLLGError(
+                    "With torque='adiabatic' or equilibrium=True the Kwant system is part of "
+                    "the state, and it cannot be pickled (its value functions must be defined "
+                    f"at module level): {exc}") from None
         return state
 
     def electron_fields(self, t, m):
@@ -270,7 +280,11 @@ class PumpedLLG:
         greens = self._greens
         onsite = dict(zip(self.drive.names, (float(v) for v in values)))
         if self.torque == "adiabatic":
-            from .adiabatic import fermi_sea_density
+            from . import adiabatic
+            fermi_sea_density = getattr(adiabatic, "fermi_sea_density", None)
+            if fermi_sea_density is None:
+                raise KwantLLGError("torque='adiabatic' needs kwant_llg.adiabatic."
+                                    "fermi_sea_density, which this installation lacks.")
             sites = self.model.gate_sites
             spins = spins + np.array([
                 fermi_sea_density(greens, m, y, sites, mu=self.energy,

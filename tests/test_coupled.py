@@ -233,3 +233,49 @@ def test_raises(device):
         s.evolve(0.1)
     with pytest.raises(kl.KwantLLGError, match="observable"):
         s.evaluate("velocity")
+
+
+def _tiny():
+    fsyst = kl.devices.skyrmion_device(6, 4).finalized()
+    m = np.random.default_rng(2).normal(size=(len(fsyst.sites), 3))
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    return fsyst, spins.SpinLattice.from_kwant(fsyst), m
+
+
+def test_equilibrium_option_adds_minus_J_equilibrium_spin():
+    fsyst, lattice, m = _tiny()
+    s = PumpedLLG(fsyst, lattice, spins.Exchange(1.0), m, drive=PumpDrive(0.3, 1.0),
+                  energy=E, params=kl.devices.seed_params(), alpha=0.1, dt=0.1,
+                  equilibrium=True, check_skyrmion=False)
+    gate, static, _ = s.electron_fields(0.4, m)
+    greens = kl.FrozenGreens(fsyst, E, params=kl.devices.seed_params(),
+                             onsite_parameters=("V1", "V2"))
+    eq = kl.equilibrium_density(greens, m, mu=E, onsite_values=s.drive.onsite_values(0.4))
+    assert np.abs(eq.spin).max() > 1e-2
+    assert np.allclose(static, -2.0 * eq.spin, atol=1e-10)
+    with pytest.raises(kl.KwantLLGError, match="cannot be pickled"):
+        pickle.dumps(s)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(kl.adiabatic, "fermi_sea_density"),
+                    reason="kwant_llg.adiabatic.fermi_sea_density not available")
+def test_adiabatic_torque_adds_the_fermi_sea_term():
+    fsyst, lattice, m = _tiny()
+    kw = dict(drive=PumpDrive(0.3, 1.0), energy=E, params=kl.devices.seed_params(),
+              alpha=0.1, dt=0.1, check_skyrmion=False)
+    fs = PumpedLLG(fsyst, lattice, spins.Exchange(1.0), m, **kw)
+    full = PumpedLLG(fsyst, lattice, spins.Exchange(1.0), m, torque="adiabatic", **kw)
+    t = 0.4
+    rates = fs.drive.rates(t)
+    h_fs = np.tensordot(rates, fs.electron_fields(t, m)[0], 1)
+    h_full = np.tensordot(rates, full.electron_fields(t, m)[0], 1)
+    greens = kl.FrozenGreens(fsyst, E, params=kl.devices.seed_params(),
+                             onsite_parameters=("V1", "V2"))
+    pert = kl.adiabatic.perturbation(greens, onsite_rates=dict(zip(("V1", "V2"), rates)))
+    ref = kl.adiabatic.first_order_density(greens, m, pert.hdot, pert.sites, mu=E,
+                                           onsite_values=fs.drive.onsite_values(t))
+    assert np.abs(ref.spin - kl.adiabatic.density_blocks_to_spin(ref.fermi_surface)[0]).max() > 1e-3
+    assert np.allclose(h_fs, -2.0 * kl.adiabatic.density_blocks_to_spin(ref.fermi_surface)[0],
+                       atol=1e-10)
+    assert np.allclose(h_full, -2.0 * ref.spin, atol=1e-6)
