@@ -34,11 +34,12 @@ def point_defaults(**overrides):
 
     Keys: the physical ones of :data:`SEED` (``dt`` is the largest LLG time step; the step
     used divides the record interval), ``radius`` (trial skyrmion radius, default
-    min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``frozen`` (hold the
+    min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``relax`` (relax the
+    trial skyrmion in the spin Hamiltonian first; default True), ``frozen`` (hold the
     texture fixed), ``periods``, ``records_per_period``, ``path`` (the run file) and
     ``resume``.
     """
-    point = dict(SEED, radius=None, texture="skyrmion", frozen=False, periods=10.0,
+    point = dict(SEED, radius=None, texture="skyrmion", relax=True, frozen=False, periods=10.0,
                  records_per_period=40, path=None, resume=False)
     unknown = set(overrides) - set(point)
     if unknown:
@@ -55,6 +56,8 @@ def _initial_texture(fsyst, lattice, point):
     L, W = point["L"], point["W"]
     radius = point["radius"] or min(L, W) / 4
     m0 = textures.skyrmion(fsyst, ((L - 1) / 2, (W - 1) / 2), radius, polarity=-1)
+    if not point["relax"]:
+        return m0
     ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
     m = dynamics.relax(lattice, ham, m0, tol=1e-6).m
     q = topology.topological_charge(lattice, m, background=topology.far_field(lattice, m))
@@ -141,6 +144,8 @@ def _common_options(p, *, periods_default):
                         "divides the record interval)")
     p.add_argument("--radius", type=float, default=None,
                    help="radius of the trial skyrmion before relaxation (default L/4)")
+    p.add_argument("--no-relax", action="store_true",
+                   help="start from the analytic trial skyrmion instead of relaxing it")
     p.add_argument("--records-per-period", type=int, default=None, metavar="N",
                    help="records per pump period (default 40; 16 with --quick)")
     p.add_argument("--out", default=None, metavar="DIR", help="output directory")
@@ -217,7 +222,8 @@ def _base_point(args):
     if periods <= 0 or rpp < 1:
         raise KwantLLGError("--periods must be positive and --records-per-period at least 1.")
     return point_defaults(E=args.energy, J=args.J, phi=args.phi, alpha=args.alpha, D=args.D,
-                          K=args.K, L=L, W=W, radius=args.radius, dt=args.dt, periods=periods,
+                          K=args.K, L=L, W=W, radius=args.radius, dt=args.dt,
+                          relax=not args.no_relax, periods=periods,
                           records_per_period=rpp, resume=args.resume)
 
 

@@ -176,9 +176,9 @@ def test_pump_resume_extends_runs_bitwise(tmp_path, capsys, pumping_modules):
 
 def test_sweep_frequency_on_a_process_pool(tmp_path, capsys, pumping_modules):
     out = tmp_path / "freq"
-    rc = main(["sweep-frequency", "--size", "8", "6", "--omega", "0.5", "1", "--periods",
-               "1", "--records-per-period", "8", "--workers", "2", "--out", str(out),
-               "--si", "--format", "pdf"])
+    rc = main(["sweep-frequency", "--size", "12", "10", "--no-relax", "--omega", "0.5", "1",
+               "--periods", "1", "--records-per-period", "8", "--workers", "2", "--out",
+               str(out), "--si", "--format", "pdf"])
     line = capsys.readouterr().out.strip()
     assert (out / "sweep_frequency.pdf").read_bytes()[:4] == b"%PDF"
     info = json.loads((out / "info.json").read_text())

@@ -57,6 +57,7 @@ def test_dask_local_cluster():
         assert len(client.scheduler_info()["workers"]) == 2
 
 
+@pytest.mark.slow                    # starts MPI and three Python processes: about 6 s
 def test_mpi4py_futures(tmp_path):
     pytest.importorskip("mpi4py.futures")
     mpiexec = shutil.which("mpiexec")
