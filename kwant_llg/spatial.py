@@ -17,12 +17,12 @@ Conventions (derivation in docs/theory.md, section "Spatial adiabatic limit")
   including 1/2π), the linear response is exactly
   δ⟨σ⟩ = (V/2) [s_source(E_F) − s_drain(E_F)] and the particle current is I = T V/2π
   (T the transmission source → drain); j = I/W for a ribbon of W sites across.
-* Torque: Eq. (39) gives the electrons' contribution to dm/dt as J m × s_D with
-  s_D = ⟨σ⟩/2 (the seed's onsite J σ·m = J s·M, M = 2m). Inserting (1) and comparing with
-  Eq. (31), ṁ ⊃ b_J (j_e·∇)m − c_J m × (j_e·∇)m, for the electron charge current
-  j_e = −j ĵ (charge −1):
+* Torque: the electrons act on m_i through the field h_i = −∂⟨H_el⟩/∂m_i = −J⟨σ⟩_i (the
+  project's reading of Eq. 39, see :mod:`kwant_llg.coupled`), i.e. the term J m × ⟨σ⟩ in
+  ṁ = −γ m × H + …. Inserting (1) and comparing with Eq. (31),
+  ṁ ⊃ b_J (j_e·∇)m − c_J m × (j_e·∇)m, for the electron charge current j_e = −j ĵ (charge −1):
 
-      b_J = (J/2) a₂,     c_J = (J/2) a₁,     β = c_J/b_J = a₁/a₂.                       (2)
+      b_J = J a₂,     c_J = J a₁,     β = c_J/b_J = a₁/a₂.                                 (2)
 
   The Zhang–Li drift velocity of :class:`kwant_llg.llg.ZhangLiTorque` is u = b_J j ĵ
   (the texture moves with the electron flow for b_J > 0).
@@ -32,10 +32,11 @@ Conventions (derivation in docs/theory.md, section "Spatial adiabatic limit")
   Spin continuity for H = J σ·m, ∂_t⟨σ⟩ + ∇·j_σ = 2J m × ⟨σ⟩ (Eq. 34 in σ units), gives in
   steady state a₂ = P/(2J), a₁ = 0, hence
 
-      b₀ = P/4 = P/(2M),                                                                (3)
+      b₀ = P/2,                                                                         (3)
 
-  the paper's b₀ = μ_B P/e in these units (angular momentum ħ/2 per electron spin
-  delivered to a local spin M = 2).
+  the paper's b₀ = μ_B P/e in these units: angular momentum ħ/2 per transmitted electron
+  spin, delivered to a local spin of unit length (ħ = 1, the normalisation in which the
+  spin lattice and the electron field −J⟨σ⟩ are written).
 """
 
 import numpy as np
@@ -163,7 +164,7 @@ class SpinTransferFit:
     b_J, c_J, beta : float
         Coefficients of Eq. (31) in the convention (2) of the module docstring; β = c_J/b_J.
     b_0 : float or None
-        Adiabatic estimate P/4 (Eq. 3 of the module docstring), if ``polarization`` was given.
+        Adiabatic estimate P/2 (Eq. 3 of the module docstring), if ``polarization`` was given.
     polarization : float or None
     a : ndarray (2,)
         (a₁, a₂) of Eq. (1): δ⟨σ⟩_⊥ per unit particle current density.
@@ -219,7 +220,7 @@ def spin_transfer_coefficients(greens, m, energy, *, width, direction=(1, 0), so
         Sites used in the fit. Default: sites where |(ĵ·∇)m| exceeds ``threshold`` times
         its maximum.
     polarization : float, optional
-        Lead polarisation P (:func:`lead_polarization`), for the estimate b₀ = P/4.
+        Lead polarisation P (:func:`lead_polarization`), for the estimate b₀ = P/2.
 
     Returns
     -------
@@ -261,9 +262,9 @@ def spin_transfer_coefficients(greens, m, energy, *, width, direction=(1, 0), so
     target = ds_perp[region].ravel() / j
     a = np.linalg.lstsq(basis, target, rcond=None)[0]
     resid = np.linalg.norm(basis @ a - target) / np.linalg.norm(target)
-    b_J, c_J = 0.5 * J * a[1], 0.5 * J * a[0]
+    b_J, c_J = J * a[1], J * a[0]
     return SpinTransferFit(b_J=float(b_J), c_J=float(c_J), beta=float(c_J / b_J),
-                           b_0=None if polarization is None else 0.25 * polarization,
+                           b_0=None if polarization is None else 0.5 * polarization,
                            polarization=polarization, a=a, current_density=float(j),
                            residual=float(resid), region=region, spin_density=ds, gradient=grad,
                            direction=u)

@@ -64,7 +64,7 @@ def test_lead_polarization_counts_channels():
 
 @pytest.mark.parametrize("E", [1.0, 3.0])
 def test_domain_wall_adiabatic_limit(E):
-    # b_J → b_0 = P/4 as the wall widens; the deviation falls as 1/λ² (the lattice
+    # b_J → b_0 = P/2 as the wall widens; the deviation falls as 1/λ² (the lattice
     # gradient), β = c_J/b_J falls faster than any power (ballistic, no disorder)
     W = 6
     fits = {}
@@ -74,7 +74,7 @@ def test_domain_wall_adiabatic_limit(E):
         P = spatial.lead_polarization(greens, E, 0, (0, 0, 1))
         fits[lam] = spatial.spin_transfer_coefficients(greens, m, E, width=W, polarization=P)
     dev = {lam: fits[lam].b_J / fits[lam].b_0 - 1 for lam in fits}
-    assert fits[4].b_0 == pytest.approx(0.25 if E == 1.0 else 0.25 / 3)
+    assert fits[4].b_0 == pytest.approx(0.5 if E == 1.0 else 0.5 / 3)
     assert 0 < dev[8] < 0.004
     assert dev[4] / dev[8] == pytest.approx(4, rel=0.02)
     assert dev[2] / dev[4] > 3.5
