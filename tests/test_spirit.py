@@ -29,15 +29,18 @@ class SpiritSystem:
     H = Exchange(J) + DMI(D) [bulk] + Anisotropy(K) [along ẑ] + Zeeman(B) [μ = 1].
 
     Conversion (``docs/conventions.md``): energies in meV (J_ex = 1 meV), lattice constant
-    1 Å, μ_s = 1 μ_B, B_T = B/μ_B, Spirit's ``dm_chirality 1`` (Bloch) with ``dij = D``, time
-    t_ps = t · μ_B/γ_e, Zhang–Li ``llg_stt_magnitude`` = |u| along ``llg_stt_polarisation_normal``
-    = û with the gradient form, ``llg_beta`` = β. Spirit numbers its sites x + nx y, ours
-    x ny + y (``SpinLattice.square``) or in Kwant's order (``positions``).
+    1 Å, μ_s = g_e μ_B (spin S = 1, so that γ = 1 in our units), B_T = B/(μ_s μ_B),
+    ``dm_chirality 1`` (bulk) or −2 (interfacial) with ``dij = D``, time
+    t_ps = t · μ_s μ_B/γ_e = t · ħ/J_ex, Zhang–Li ``llg_stt_magnitude`` = |u|/μ_s along
+    ``llg_stt_polarisation_normal`` = û with the gradient form, ``llg_beta`` = β. Spirit
+    numbers its sites x + nx y, ours x ny + y (``SpinLattice.square``) or in Kwant's order
+    (``positions``).
     """
 
     def __init__(self, nx, ny, *, J, D, K, B=(0.0, 0.0, 0.0), alpha=0.0, beta=0.0, dt=0.01,
-                 u=(0.0, 0.0), periodic=False, positions=None):
-        self.time_unit = constants.mu_B / constants.gamma        # ps per ħ/J_ex
+                 u=(0.0, 0.0), periodic=False, positions=None, dmi_kind="bulk"):
+        mu_s = constants.g_e
+        self.time_unit = mu_s * constants.mu_B / constants.gamma      # ps per ħ/J_ex
         b = np.asarray(B, dtype=float)
         bnorm = np.linalg.norm(b)
         uu = np.zeros(3)
@@ -51,10 +54,10 @@ log_input_save_final 0
 bravais_lattice sc
 lattice_constant 1.0
 n_basis_cells {nx} {ny} 1
-mu_s 1.0
+mu_s {mu_s!r}
 hamiltonian heisenberg_neighbours
 boundary_conditions {int(periodic)} {int(periodic)} 0
-external_field_magnitude {bnorm / constants.mu_B!r}
+external_field_magnitude {bnorm / (mu_s * constants.mu_B)!r}
 external_field_normal {' '.join(repr(v) for v in (b / bnorm if bnorm else [0, 0, 1.0]))}
 anisotropy_magnitude {float(K)!r}
 anisotropy_normal 0 0 1
@@ -62,7 +65,7 @@ n_shells_exchange 1
 jij {float(J)!r}
 n_shells_dmi 1
 dij {float(D)!r}
-dm_chirality 1
+dm_chirality {dict(bulk=1, interfacial=-2)[dmi_kind]}
 ddi_method none
 llg_output_any 0
 llg_damping {float(alpha)!r}
@@ -70,7 +73,7 @@ llg_beta {float(beta)!r}
 llg_dt {dt * self.time_unit!r}
 llg_force_convergence 0
 llg_stt_use_gradient 1
-llg_stt_magnitude {unorm!r}
+llg_stt_magnitude {unorm / mu_s!r}
 llg_stt_polarisation_normal {' '.join(repr(v) for v in (uu / unorm if unorm else [1, 0, 0.0]))}
 """
         with tempfile.TemporaryDirectory() as tmp:
@@ -133,29 +136,50 @@ def seed_hamiltonian(B=(0.0, 0.0, 0.0)):
     return H + kl.Zeeman(B) if np.any(B) else H
 
 
-@pytest.mark.parametrize("periodic", [False, True])
-def test_energy_terms_match_spirit(periodic):
-    """Each term of Eq. (38) (exchange, bulk DMI with its sign, anisotropy, Zeeman) for a
-    random texture on a 9 × 7 lattice: Spirit's energies equal ours to 1e-6 relative
-    (Spirit reports energies in single precision, ≈ 6e-8)."""
+@pytest.mark.parametrize("periodic, dmi_kind", [(False, "bulk"), (True, "bulk"),
+                                               (False, "interfacial")])
+def test_energy_terms_match_spirit(periodic, dmi_kind):
+    """Each term of Eq. (38) (exchange, DMI with its sign, anisotropy, Zeeman) for a random
+    texture on a 9 × 7 lattice: Spirit's energies equal ours to 1e-6 relative (Spirit
+    reports energies in single precision, ≈ 6e-8)."""
     nx, ny, B = 9, 7, (0.02, -0.05, 0.1)
     lattice = kl.SpinLattice.square(nx, ny, periodic=periodic)
     rng = np.random.default_rng(1)
     m = rng.normal(size=(nx * ny, 3))
     m /= np.linalg.norm(m, axis=1, keepdims=True)
-    sp = SpiritSystem(nx, ny, B=B, periodic=periodic, **SEED)
+    sp = SpiritSystem(nx, ny, B=B, periodic=periodic, dmi_kind=dmi_kind, **SEED)
     try:
         sp.m = m
         theirs = sp.energies()
     finally:
         sp.close()
-    ours = {"Exchange": kl.Exchange(SEED["J"]), "DMI": kl.DMI(SEED["D"]),
+    ours = {"Exchange": kl.Exchange(SEED["J"]), "DMI": kl.DMI(SEED["D"], kind=dmi_kind),
             "Anisotropy": kl.Anisotropy(SEED["K"]), "Zeeman": kl.Zeeman(B)}
     assert sorted(theirs) == sorted(ours)
     for name, term in ours.items():
         e = term.energy(lattice, m)
         assert abs(e) > 0.1                               # every term contributes
         assert theirs[name] == pytest.approx(e, rel=1e-6), name
+
+
+def test_single_spin_precession_in_spirit():
+    """Time unit, gyromagnetic ratio and Zeeman mapping: one spin, m(0) = x̂, in Spirit's
+    field B_T = B/(μ_s μ_B) with B = 1.3 ẑ, α = 0.1, Spirit's RK4 with dt = 0.01 ħ/J_ex for
+    t = 6 ħ/J_ex follows our analytic solution φ = Bt/(1+α²), m_z = tanh(αφ) (see
+    test_llg.test_single_spin_in_static_field) to 1e-6 (measured 5e-10)."""
+    B, alpha, dt, steps = 1.3, 0.1, 0.01, 600
+    sp = SpiritSystem(1, 1, J=0.0, D=0.0, K=0.0, B=(0, 0, B), alpha=alpha, dt=dt)
+    try:
+        sp.m = [[1.0, 0.0, 0.0]]
+        sp.rk4(steps)
+        m = sp.m[0]
+    finally:
+        sp.close()
+    phi = B * steps * dt / (1 + alpha ** 2)
+    expected = [np.cos(phi) / np.cosh(alpha * phi), np.sin(phi) / np.cosh(alpha * phi),
+                np.tanh(alpha * phi)]
+    np.testing.assert_allclose(m, expected, atol=1e-6)
+    assert phi > 7                                        # more than a full turn
 
 
 @pytest.fixture(scope="module")
