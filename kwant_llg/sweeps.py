@@ -131,13 +131,13 @@ def make_executor(kind="process", *, workers=None):
         return SerialExecutor()
     if kind == "dask":
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError:
             raise KwantLLGError("The Dask executor needs 'distributed': pip install "
                                 "'dask[distributed]'.") from None
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        return Client(cluster)
+        # the client owns its LocalCluster: client.close() shuts the workers down
+        return Client(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                      dashboard_address=None)
     if kind == "mpi":
         try:
             from mpi4py.futures import MPIPoolExecutor
