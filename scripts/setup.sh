@@ -8,7 +8,8 @@
 # Options (environment variables):
 #   KWANT_LLG_VENV   where the virtual environment lives (default: <repo>/.venv)
 #   KWANT_LLG_CACHE  wheel cache (default: ~/.cache/kwant_llg)
-#   KWANT_LLG_EXTRAS extras to install, comma separated (default: test)
+#   KWANT_LLG_EXTRAS extras to install, comma separated (default: test). "test" and "tkwant" also
+#                    build tkwant 1.1 (time-dependent reference) once into the wheel cache.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +18,9 @@ cache=${KWANT_LLG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kwant_llg}
 extras=${KWANT_LLG_EXTRAS:-test}
 wheels=$cache/wheels
 kwant_version=1.5.0
+tkwant_version=1.1.0
+want_tkwant=0
+case ",$extras," in *,test,*|*,tkwant,*) want_tkwant=1 ;; esac
 py=${PYTHON:-python3}
 
 say() { echo "[setup] $*" >&2; }
@@ -24,7 +28,9 @@ say() { echo "[setup] $*" >&2; }
 # --- 1. System library: MUMPS (Kwant's fast sparse solver) -------------------------------------------
 # OpenBLAS replaces Debian's reference BLAS under MUMPS (measured: ~1.5x faster sparse solves).
 apt_pkgs=""
-for pkg in libmumps-seq-dev libopenblas0-pthread; do
+# tkwant's mpi4py (a binary wheel) loads Open MPI's libmpi at run time.
+tk_pkgs=""; [ "$want_tkwant" = 1 ] && tk_pkgs=libopenmpi3
+for pkg in libmumps-seq-dev libopenblas0-pthread $tk_pkgs; do
     dpkg -s "$pkg" >/dev/null 2>&1 || apt_pkgs="$apt_pkgs $pkg"
 done
 if [ -n "$apt_pkgs" ]; then
@@ -41,8 +47,10 @@ fi
 # --- 2. Virtual environment ----------------------------------------------------------------------------
 stamp=$venv/.kwant_llg_setup
 want=$(cat "$repo/setup.cfg" "$repo/scripts/setup.sh" | sha256sum | cut -c1-16)-$extras
+check="import kwant.linalg._mumps, kwant_llg"
+[ "$want_tkwant" = 1 ] && check="$check, tkwant.manybody"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-   && "$venv/bin/python" -W error -c "import kwant.linalg._mumps, kwant_llg" 2>/dev/null; then
+   && "$venv/bin/python" -W error -c "$check" 2>/dev/null; then
     say "environment up to date: $venv"
     exit 0
 fi
@@ -68,8 +76,32 @@ if ! "$venv/bin/python" -W error -c "import kwant.linalg._mumps" 2>/dev/null; th
     exit 1
 fi
 
+# --- 3b. tkwant, built once and cached as a wheel (test extra) -----------------------------------------
+# Its sdist ships C files from an old Cython that do not compile on Python 3.11, and it does not
+# build with Cython 3: regenerate them with Cython < 3 in a throwaway build venv (the main venv
+# keeps its pins).
+if [ "$want_tkwant" = 1 ]; then
+    if ! ls "$wheels"/tkwant-$tkwant_version-*.whl >/dev/null 2>&1; then
+        say "building tkwant $tkwant_version (about a minute, once per machine)"
+        build=$(mktemp -d)
+        trap 'rm -rf "$build"' EXIT
+        "$py" -m venv "$build/venv"
+        bpip=("$build/venv/bin/python" -m pip --disable-pip-version-check -q)
+        "${bpip[@]}" install "cython<3" "numpy>=1.24,<2" "scipy>=1.10,<1.16" "tinyarray>=1.2" setuptools wheel
+        "${bpip[@]}" install --no-deps --no-index --find-links "$wheels" "kwant==$kwant_version"
+        "${bpip[@]}" download --no-deps --no-build-isolation --no-binary tkwant -d "$build" "tkwant==$tkwant_version"
+        tar -xzf "$build/tkwant-$tkwant_version.tar.gz" -C "$build"
+        rm -f "$build/tkwant-$tkwant_version"/tkwant/onebody/*.c
+        "${bpip[@]}" wheel --no-build-isolation --no-deps -w "$wheels" "$build/tkwant-$tkwant_version"
+        rm -rf "$build"
+        trap - EXIT
+    fi
+    "${pip[@]}" install --no-deps --no-index --find-links "$wheels" "tkwant==$tkwant_version"
+    extras="$extras,tkwant"
+fi
+
 # --- 4. kwant_llg itself (editable) -----------------------------------------------------------------
 "${pip[@]}" install --find-links "$wheels" --no-build-isolation -e "$repo[$extras]"
-"$venv/bin/python" -W error -c "import kwant.linalg._mumps, kwant_llg"
+"$venv/bin/python" -W error -c "$check"
 echo "$want" > "$stamp"
 say "ready: $venv (activate with: source $venv/bin/activate)"
