@@ -104,6 +104,7 @@ def run_point(point, *, progress=None):
     t_end = point["periods"] * period
     resumable = point["resume"] and path.exists()
     if resumable:
+        _check_same_run(path, point)
         result = simulation.resume(path, t_end=t_end, progress=progress)
     else:
         dyn = _make_dynamics(point)
@@ -118,6 +119,20 @@ def run_point(point, *, progress=None):
             "records": int(data.times.size), "time": float(result.time),
             "resumed": bool(resumable),
             "final_center": None if center is None or not len(center) else center[-1].tolist()}
+
+
+def _check_same_run(path, point):
+    """Refuse to resume a run file made with other physical parameters."""
+    from . import io
+    stored = io.read_run(path).parameters
+    ignore = {"periods", "resume", "path"}
+    differ = sorted(k for k in point if k not in ignore and k in stored
+                    and np.any(np.asarray(stored[k]) != np.asarray(point[k])))
+    if differ:
+        raise KwantLLGError(
+            f"{str(path)!r} was run with other parameters ("
+            + ", ".join(f"{k}: {stored[k]!r} there, {point[k]!r} now" for k in differ)
+            + "); drop --resume or use another --out.")
 
 
 # ------------------------------------------------------------------------- argparse

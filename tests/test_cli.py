@@ -196,3 +196,41 @@ def test_pump_failures_are_reported(tmp_path, capsys):
     assert main(["pump", "--quick", "--periods", "-1", "--out", str(tmp_path / "x"),
                  "--quiet", "--executor", "serial"]) == 1
     assert "--periods" in capsys.readouterr().err
+
+
+def test_resume_refuses_other_parameters(tmp_path, capsys, pumping_modules):
+    common = ["pump", "--size", "8", "6", "--records-per-period", "4", "--executor",
+              "serial", "--quiet", "--periods", "0.25", "--out", str(tmp_path)]
+    main(common)
+    assert main(common + ["--resume", "--V", "0.6"]) == 1
+    err = capsys.readouterr()
+    assert "other parameters (V: 0.8 there, 0.6 now)" in err.out + err.err
+
+
+@pytest.mark.slow                     # about 15 s: a real kill of the command line
+def test_pump_command_killed_and_resumed(tmp_path, pumping_modules):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    argv = ["pump", "--size", "10", "8", "--records-per-period", "16", "--periods", "3",
+            "--executor", "serial", "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-m", "kwant_llg.cli"] + argv
+                            + ["--out", str(tmp_path / "a")], stderr=subprocess.PIPE)
+    path = tmp_path / "a" / "pump_no_skyrmion.h5"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if path.exists() and klio.committed_records(path) >= 12:
+            break
+    assert proc.poll() is None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert klio.read_run(path).status == "running"
+    assert main(argv + ["--out", str(tmp_path / "a"), "--resume"]) in (0, 1)
+    assert main(argv + ["--out", str(tmp_path / "b")]) in (0, 1)
+    a, b = klio.read_run(path), klio.read_run(tmp_path / "b" / "pump_no_skyrmion.h5")
+    assert a.status == b.status == "finished" and a.times.size == 49
+    for key in b.records:
+        np.testing.assert_array_equal(a.records[key], b.records[key])
