@@ -32,7 +32,7 @@ import pickle
 import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError, SIGMA, validate_magnetization
-from .dynamics import _check_alpha, _check_inputs, _positive
+from .dynamics import LLG, _check_alpha, _check_inputs, _positive
 from .greens import FrozenGreens
 from .integrators import get_integrator
 from .llg import llg_rhs
@@ -80,6 +80,17 @@ def exchange_couplings(exchange, *, atol=1e-10):
     return j
 
 
+class _AdaptiveField:
+    """Electron field h(t, m) of a PumpedLLG as the ``extra`` field of the inner LLG
+    (one electron solve per call; picklable)."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __call__(self, t, m):
+        return self.owner._fields(t, m).total(self.owner.drive.rates(t))
+
+
 class _Fields:
     """Electron fields of one frozen solve: per unit gate rate, and static (equilibrium)."""
 
@@ -120,7 +131,14 @@ class PumpedLLG:
         Time step (units ħ/J_ex).
     gamma : float
         Gyromagnetic ratio (1).
-    integrator : {"rk4", "midpoint"}
+    integrator : {"rk4", "midpoint", "dopri5"}
+        Fixed-step RK4 (the paper's choice) or implicit midpoint on the grid t₀ + n dt, or
+        the adaptive Dormand–Prince 5(4) pair with error control (``tol``; ``dt`` is then
+        the first trial step and the interval of the skyrmion checks). The adaptive steps
+        shrink only where the electron field is large (narrow resonances of the gates,
+        docs/theory.md), which fixed steps must resolve everywhere.
+    tol : float
+        Only for ``"dopri5"``: local error per unit time (see :class:`kwant_llg.dynamics.LLG`).
     resolve_every : int
         1 (default): the electrons are re-solved at every stage of every step (the paper's
         scheme). k ≥ 2: solved at the first stage of every k-th step and held for k steps;
@@ -174,7 +192,7 @@ class PumpedLLG:
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, J=None, gamma=1.0, integrator="rk4", resolve_every=1,
                  torque="fermi-surface", equilibrium=False, velocity=False, frozen=False,
-                 lead=1, time=0.0, norm_tol=1e-3, check_skyrmion=True):
+                 lead=1, time=0.0, norm_tol=1e-3, check_skyrmion=True, tol=1e-6):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
         if isinstance(fsyst_or_greens, FrozenGreens):
@@ -199,9 +217,12 @@ class PumpedLLG:
                 "Gilbert damping) is not implemented yet; use the spin damping alpha instead.")
         if not (isinstance(resolve_every, (int, np.integer)) and resolve_every >= 1):
             raise KwantLLGError(f"resolve_every must be an integer >= 1, got {resolve_every!r}.")
-        if integrator not in ("rk4", "midpoint"):
-            raise KwantLLGError(f"integrator must be 'rk4' or 'midpoint', got {integrator!r}.")
-        get_integrator(integrator)
+        if integrator not in ("rk4", "midpoint", "dopri5"):
+            raise KwantLLGError(f"integrator must be 'rk4', 'midpoint' or 'dopri5', got "
+                                f"{integrator!r}.")
+        if integrator == "dopri5" and resolve_every != 1:
+            raise KwantLLGError("The adaptive integrator re-solves the electrons at every "
+                                "stage; use resolve_every=1 with integrator='dopri5'.")
         self.drive, self.energy = drive, float(energy)
         self.model = PumpModel(greens, drive.names, energy)
         if not (isinstance(lead, (int, np.integer)) and 0 <= lead < self.model.num_leads):
@@ -228,6 +249,7 @@ class PumpedLLG:
             raise KwantLLGError(f"time must be finite, got {time!r}.")
         self._t0, self.time, self._steps = float(time), float(time), 0
         self.num_solves = 0
+        self._lost = False
         self._held = None                  # (block index, _Fields) for resolve_every > 1
         m0.flags.writeable = False
         self._m_grid = self.m = m0
@@ -241,6 +263,11 @@ class PumpedLLG:
             self._check(m0, self.time)
             self.charge0 = topology.topological_charge(lattice, m0,
                                                        background=self._background)
+        self._inner = None
+        if integrator == "dopri5":
+            self._inner = LLG(lattice, hamiltonian, m0, alpha=self.alpha, gamma=self.gamma,
+                              integrator="dopri5", dt=self.dt, tol=tol, time=self.time,
+                              extra=_AdaptiveField(self), extra_kind="field")
 
     # ------------------------------------------------------------------ physics
     def field(self, m):
@@ -355,7 +382,8 @@ class PumpedLLG:
 
     @property
     def num_steps(self):
-        return self._steps
+        """Steps taken: grid steps (fixed step) or accepted adaptive steps."""
+        return self._steps if self._inner is None else self._inner.num_steps
 
     def evolve(self, time):
         """Evolve forward to ``time`` (not earlier than ``self.time``).
@@ -370,7 +398,12 @@ class PumpedLLG:
         if time < self.time:
             raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
                                 f"t = {self.time}, requested t = {time}.")
+        if self._lost:
+            raise KwantLLGError("The skyrmion was lost (SkyrmionLost was raised); this state "
+                                "cannot be evolved further.")
         eps = 1e-12 * max(1.0, abs(time))
+        if self._inner is not None and not self.frozen:
+            return self._evolve_adaptive(float(time), eps)
         if self.frozen:
             while self._grid_time(self._steps + 1) <= time + eps:
                 self._steps += 1
@@ -388,6 +421,22 @@ class PumpedLLG:
             m = self._step(n, m, rest)
             m.flags.writeable = False
         self.time, self.m = float(time), m
+
+    def _evolve_adaptive(self, time, eps):
+        """Adaptive steps by the inner :class:`~kwant_llg.dynamics.LLG`, checked on the grid
+        t₀ + n dt (dense output makes the chunking exact)."""
+        while self.time < time - eps:
+            nxt = self._grid_time(self._steps + 1)
+            target = min(nxt, time)
+            self._inner.evolve(target)
+            try:
+                self._check(self._inner.m, target)
+            except SkyrmionLost:
+                self._lost = True
+                raise
+            if target >= nxt - eps:
+                self._steps += 1
+            self.time, self.m = target, self._inner.m
 
     # ------------------------------------------------------------------ measuring
     def observables(self):
