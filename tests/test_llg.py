@@ -350,6 +350,14 @@ def test_relax_result_and_fixed_spins():
     assert res.energy == pytest.approx(H.energy(lattice, res.m))
     stuck = kl.relax(lattice, H, m0, tol=1e-12, max_iter=3)
     assert not stuck.converged and stuck.iterations == 3
+    for method in ("bb", "descent"):
+        other = kl.relax(lattice, H, m0, tol=1e-8, fixed=fixed, method=method)
+        np.testing.assert_array_equal(other.m[0], m0[0])
+        assert other.energy == pytest.approx(res.energy, abs=1e-12)
+    with pytest.raises(KwantLLGError, match="memory"):
+        kl.relax(lattice, H, m0, memory=0)
+    with pytest.raises(KwantLLGError, match="relax method"):
+        kl.relax(lattice, H, m0, method="newton")
 
 
 def test_seed_skyrmion_charge_unchanged_under_slow_current():
