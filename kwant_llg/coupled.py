@@ -31,7 +31,7 @@ import pickle
 
 import numpy as np
 
-from ._common import ConvergenceError, KwantLLGError, SIGMA, validate_magnetization
+from ._common import ConvergenceError, KwantLLGError, SIGMA
 from .dynamics import LLG, _check_alpha, _check_inputs, _positive
 from .greens import FrozenGreens
 from .integrators import get_integrator
