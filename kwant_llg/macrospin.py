@@ -55,7 +55,24 @@ state of the adiabatic LLG is a cone rotating with the drive; linearising, u = m
     χ(ω) = −γ / (ω − γH₀ − i α ω),       |χ|² = γ² / [(ω − ω₀)² + α² ω²],           (6)
 
 a Lorentzian in ω with centre ω₀/(1+α²) and half width α ω₀/(1+α²) (:func:`fmr_susceptibility`).
-With a frequency-dependent damping α(ω) (Eqs. 27–30), α ω in (6) becomes α(ω) ω.
+
+Nonadiabatic form (Eqs. 27–29)
+------------------------------
+With m(t) = ∫dω/2π e^{−iωt} m(ω), Eq. (29) writes the electrons' retarded reaction as a
+field H_damp(ω) = −α̃(ω) m(ω). In the conventions of (1) the adiabatic and inertial terms are
+the low-frequency limit of such a kernel: α m × ṁ = −γ m × (−α ṁ/γ) and τ m × m̈ = −γ m × (−τ m̈/γ)
+give
+
+    α̃(ω) = (−iω α − ω² ᾱ)/γ + O(ω³)                                                    (7)
+
+(a static part α̃(0), which only renormalises the field, is added by a microscopic kernel).
+Linearising ṁ = −γ m × (H₀ m₀ + H_damp + h) about the equilibrium m₀ with δm ⊥ m₀ gives, in an
+orthonormal basis (e₁, e₂) of the plane ⊥ m₀ with Z = [m₀]_× = [[0, −1], [1, 0]],
+
+    (−iω − γH₀ Z − γ Z α̃_⊥(ω)) δm(ω) = −γ Z h(ω),                                      (8)
+
+solved by :func:`driven_susceptibility` for any 3×3 kernel (α̃_⊥ its block in the plane). For
+(7) it reproduces (6) and the steady state of the driven inertial equation (tested).
 """
 
 import math
@@ -67,7 +84,7 @@ from .integrators import get_integrator
 from .llg import llg_rhs
 
 __all__ = ["Macrospin", "UniaxialField", "RotatingField", "SpinTorque", "nutation_roots",
-           "fmr_susceptibility", "switching_threshold"]
+           "fmr_susceptibility", "driven_susceptibility", "switching_threshold"]
 
 _ALPHA_UPDATES = ("continuous", "step", "frozen")
 
@@ -186,6 +203,55 @@ def fmr_susceptibility(omega, *, field, alpha, gamma=1.0):
     """
     omega = np.asarray(omega, dtype=float)
     return -gamma / (omega - gamma * field - 1j * np.asarray(alpha) * omega)
+
+
+def _plane_basis(m0):
+    m0 = _vector(m0, "m0")
+    m0 = m0 / np.linalg.norm(m0)
+    trial = np.array([1.0, 0, 0]) if abs(m0[0]) < 0.9 else np.array([0, 1.0, 0])
+    e1 = trial - np.dot(trial, m0) * m0
+    e1 /= np.linalg.norm(e1)
+    return np.array([e1, np.cross(m0, e1)])
+
+
+def driven_susceptibility(omega, *, field, alpha_tilde, gamma=1.0, m0=(0.0, 0.0, 1.0)):
+    r"""Linear response δm(ω) = χ(ω) h(ω) of a magnet with a damping kernel α̃(ω), Eq. (8).
+
+    Parameters
+    ----------
+    omega : float or array
+        Drive frequencies (Fourier convention e^{−iωt}).
+    field : float
+        Static effective field H₀ along the equilibrium direction m₀ (for a uniaxial magnet
+        along its easy axis: B + 2K).
+    alpha_tilde : callable ``alpha_tilde(omega) -> complex or (3, 3) complex``
+        The kernel of Eq. (29), H_damp(ω) = −α̃(ω) m(ω), in the sign convention of this
+        module (Gilbert damping α and inertia ᾱ: α̃ = (−iωα − ω²ᾱ)/γ, Eq. 7).
+    gamma : float
+    m0 : array_like (3,)
+        Equilibrium direction.
+
+    Returns
+    -------
+    chi : ndarray (n, 2, 2) complex
+        In the basis (e₁, e₂) of the plane ⊥ m₀ (e₁ = x̂, e₂ = ŷ for m₀ = ẑ); a drive
+        h (cos ωt, sin ωt) about m₀ is h(ω) = h (1, i), and the cone radius of the steady
+        state is |(χ(ω) (1, i))₁| h.
+    """
+    basis = _plane_basis(m0)
+    omegas = np.atleast_1d(np.asarray(omega, dtype=float))
+    z = np.array([[0.0, -1.0], [1.0, 0.0]])
+    out = np.empty((len(omegas), 2, 2), dtype=complex)
+    for k, w in enumerate(omegas):
+        a = np.asarray(alpha_tilde(w), dtype=complex)
+        a = a * np.eye(3) if a.ndim == 0 else a
+        if a.shape != (3, 3) or not np.all(np.isfinite(a)):
+            raise KwantLLGError(f"alpha_tilde(omega) must be a finite number or 3x3 tensor, "
+                                f"got {a!r} at omega = {w}.")
+        a_perp = basis @ a @ basis.T
+        mat = -1j * w * np.eye(2) - gamma * field * z - gamma * z @ a_perp
+        out[k] = np.linalg.solve(mat, -gamma * z)
+    return out
 
 
 # ------------------------------------------------------------------------- the solver
