@@ -23,7 +23,7 @@ __all__ = ["run_point", "point_defaults", "SEED"]
 
 #: The seed's parameters (Sec. V).
 SEED = dict(E=1.9, J=2.0, t=1.0, V=0.8, omega=1.0, phi=math.pi / 2, alpha=0.4, D=0.2,
-            K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1)
+            K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1, integrator="rk4", tol=1e-6)
 _QUICK = dict(L=24, W=24, periods=1.0, records_per_period=16)
 _AMPLITUDES = (0.4, 0.6, 0.8, 1.0, 1.2)
 _FREQUENCIES = (0.2, 0.5, 1.0)
@@ -32,9 +32,10 @@ _FREQUENCIES = (0.2, 0.5, 1.0)
 def point_defaults(**overrides):
     """Parameters of one run: the seed's values, updated by ``overrides``.
 
-    Keys: the physical ones of :data:`SEED` (``dt`` is the largest LLG time step; the step
-    used divides the record interval), ``radius`` (trial skyrmion radius, default
-    min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``relax`` (relax the
+    Keys: the physical ones of :data:`SEED` (``dt`` is the largest LLG time step, the step
+    used divides the record interval; ``integrator`` ``"rk4"`` or ``"dopri5"``, adaptive
+    with local error ``tol`` per unit time, where ``dt`` is the first trial step),
+    ``radius`` (trial skyrmion radius, default min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``relax`` (relax the
     trial skyrmion in the spin Hamiltonian first; default True), ``frozen`` (hold the
     texture fixed), ``periods``, ``records_per_period``, ``path`` (the run file) and
     ``resume``.
@@ -86,8 +87,11 @@ def _make_dynamics(point):
     params.pop("V1"), params.pop("V2")               # the gates are driven by the PumpDrive
     record_every = 2 * math.pi / point["omega"] / point["records_per_period"]
     dt = record_every / math.ceil(record_every / point["dt"] - 1e-9)   # records on the grid
+    extra = {} if point["integrator"] == "rk4" else dict(integrator=point["integrator"],
+                                                         tol=point["tol"])
     return PumpedLLG(fsyst, lattice, ham, m0, drive=drive, energy=point["E"],
-                     alpha=point["alpha"], dt=dt, params=params, frozen=point["frozen"])
+                     alpha=point["alpha"], dt=dt, params=params, frozen=point["frozen"],
+                     **extra)
 
 
 def run_point(point, *, progress=None):
@@ -159,6 +163,11 @@ def _common_options(p, *, periods_default):
                         "divides the record interval)")
     p.add_argument("--radius", type=float, default=None,
                    help="radius of the trial skyrmion before relaxation (default L/4)")
+    p.add_argument("--integrator", choices=("rk4", "dopri5"), default=SEED["integrator"],
+                   help="LLG integrator: fixed-step RK4 (default) or adaptive Dormand-Prince "
+                        "5(4), which shrinks its step through narrow gate resonances")
+    p.add_argument("--tol", type=float, default=SEED["tol"],
+                   help="local error per unit time of --integrator dopri5 (default 1e-6)")
     p.add_argument("--no-relax", action="store_true",
                    help="start from the analytic trial skyrmion instead of relaxing it")
     p.add_argument("--records-per-period", type=int, default=None, metavar="N",
@@ -238,8 +247,8 @@ def _base_point(args):
         raise KwantLLGError("--periods must be positive and --records-per-period at least 1.")
     return point_defaults(E=args.energy, J=args.J, phi=args.phi, alpha=args.alpha, D=args.D,
                           K=args.K, L=L, W=W, radius=args.radius, dt=args.dt,
-                          relax=not args.no_relax, periods=periods,
-                          records_per_period=rpp, resume=args.resume)
+                          relax=not args.no_relax, integrator=args.integrator, tol=args.tol,
+                          periods=periods, records_per_period=rpp, resume=args.resume)
 
 
 def _run_points(args, named_points, desc):
