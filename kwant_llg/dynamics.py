@@ -10,6 +10,7 @@ picklable; a run restarted from a pickle continues bit-for-bit like an uninterru
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import daxpy
 
 from ._common import ConvergenceError, KwantLLGError, validate_magnetization
 from .integrators import get_integrator, cayley_rotate, dopri5_step, StepController, ADAPTIVE
@@ -398,7 +399,7 @@ def _lbfgs(m, torque, tau, tol, max_iter, memory, max_rotation):
     t = torque(m)
     g = -t                                   # ∂H/∂θ
     pairs = []
-    res = float(np.max(np.linalg.norm(t, axis=1)))
+    res = _max_norm(t)
     it = 0
     while res >= tol and it < max_iter:
         # two-loop recursion: d = −H_k g
@@ -406,7 +407,7 @@ def _lbfgs(m, torque, tau, tol, max_iter, memory, max_rotation):
         coef = []
         for s_k, y_k, rho in reversed(pairs):
             a = rho * float(s_k @ q)
-            q -= a * y_k
+            _axpy(-a, y_k, q)
             coef.append(a)
         if pairs:
             s_k, y_k, _ = pairs[-1]
@@ -414,13 +415,14 @@ def _lbfgs(m, torque, tau, tol, max_iter, memory, max_rotation):
         else:
             q *= tau
         for (s_k, y_k, rho), a in zip(pairs, reversed(coef)):
-            q += (a - rho * float(y_k @ q)) * s_k
-        theta = -q.reshape(m.shape)
+            _axpy(a - rho * float(y_k @ q), s_k, q)
+        theta = q.reshape(m.shape)
+        theta *= -1
         theta -= np.einsum("ik,ik->i", theta, m)[:, None] * m      # no turn about m itself
-        if float(np.sum(theta * g)) >= 0:                          # not downhill: restart
+        if float(np.vdot(theta, g)) >= 0:                          # not downhill: restart
             pairs.clear()
             theta = -tau * g
-        largest = float(np.max(np.linalg.norm(theta, axis=1)))
+        largest = _max_norm(theta)
         if largest > max_rotation:
             theta *= max_rotation / largest
         new = cayley_rotate(m, 0.5 * theta)
@@ -433,9 +435,19 @@ def _lbfgs(m, torque, tau, tol, max_iter, memory, max_rotation):
             if len(pairs) > memory:
                 pairs.pop(0)
         m, g = new, g_new
-        res = float(np.max(np.linalg.norm(t_new, axis=1)))
+        res = _max_norm(t_new)
         it += 1
         if not np.isfinite(res):
             raise ConvergenceError("relax diverged (NaN); use method='descent' with a smaller "
                                    "step.")
     return m, it, res
+
+
+def _max_norm(v):
+    """max_i |v_i| of rows (n, 3)."""
+    return float(np.sqrt(np.max(np.einsum("ik,ik->i", v, v)))) if len(v) else 0.0
+
+
+def _axpy(a, x, y):
+    """y += a x in place (BLAS daxpy, no temporary)."""
+    daxpy(x, y, a=a)

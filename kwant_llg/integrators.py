@@ -39,6 +39,7 @@ when the state is observed.
 import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError
+from .llg import cross
 
 __all__ = ["rk4_step", "midpoint_step", "dopri5_step", "DopriStep", "StepController",
            "get_integrator", "INTEGRATORS", "ORDERS", "ADAPTIVE"]
@@ -68,8 +69,11 @@ def rk4_step(f, t, m, dt):
 
 def cayley_rotate(m, w):
     """Rotate the rows of m by the Cayley transform of w: (1 − W)⁻¹(1 + W) m, W = [w]_×."""
-    wm = np.cross(w, m)
-    return m + (2 / (1 + np.einsum("ik,ik->i", w, w)))[:, None] * (wm + np.cross(w, wm))
+    wm = cross(w, m)
+    wm += cross(w, wm)
+    wm *= (2 / (1 + np.einsum("ik,ik->i", w, w)))[:, None]
+    wm += m
+    return wm
 
 
 def midpoint_step(f, t, m, dt, *, tol=1e-13, max_iter=100):
