@@ -234,3 +234,30 @@ def test_pump_command_killed_and_resumed(tmp_path, pumping_modules):
     assert a.status == b.status == "finished" and a.times.size == 49
     for key in b.records:
         np.testing.assert_array_equal(a.records[key], b.records[key])
+
+
+def test_pump_figures_plot_the_records_in_the_requested_units():
+    import matplotlib.pyplot as plt
+    from kwant_llg import plotting
+    t = np.linspace(0, 4 * np.pi, 9)
+    rec = {"time": t, "I_p": np.sin(t), "I_p_up": 0 * t, "I_p_down": np.sin(t),
+           "center_paper": np.c_[20 + 0.1 * t, 20 - 0.05 * t]}
+    fig = plotting.plot_pump({"no skyrmion": rec, "skyrmion": rec},
+                             axis=plotting.TimeAxis(2 * np.pi))
+    a, b, c = fig.axes
+    np.testing.assert_allclose(a.lines[1].get_xdata(), t / (2 * np.pi))       # t/T
+    np.testing.assert_allclose(b.lines[1].get_ydata(), np.sin(t))            # spin down
+    np.testing.assert_allclose(c.lines[0].get_ydata(), 20 + 0.1 * t)         # x(t)
+    assert [ax.get_title(loc="left")[:3] for ax in fig.axes] == ["(a)", "(b)", "(c)"]
+    plt.close(fig)
+    si = plotting.TimeAxis(np.pi, si=True, jex_mev=2.0, a_nm=0.4)
+    fig = plotting.plot_frequency_sweep({2.0: rec}, {2.0: rec}, axes_by_omega=lambda w: si)
+    a, b, c = fig.axes
+    np.testing.assert_allclose(a.lines[0].get_ydata(), np.sin(t) * 243.4134 * 2 / 2.0)
+    np.testing.assert_allclose(a.lines[0].get_xdata(), t * 0.6582119569 / 2)    # ps
+    np.testing.assert_allclose(c.lines[0].get_ydata(), (20 - 0.05 * t) * 0.4)  # nm
+    assert "ps" in a.get_xlabel() and "nm" in b.get_ylabel()
+    plt.close(fig)
+    fig = plotting.plot_amplitude_sweep({0.4: rec, 0.8: rec}, axis=plotting.TimeAxis(1.0))
+    assert [ln.get_label() for ln in fig.axes[0].lines] == ["$V$ = 0.4", "$V$ = 0.8"]
+    plt.close(fig)
