@@ -8,7 +8,8 @@ Run:  .venv/bin/python benchmarks/bench_spins.py [--repeat N] [--sizes 40 200] [
    LLG right-hand side, and one RK4 step of ``kwant_llg.LLG``, side by side with one RK4
    step of Spirit for the same lattice, parameters and current (Spirit is timed as
    [t(n steps) − t(1 step)]/(n − 1) of ``simulation.start`` calls, which removes its
-   start-up cost). Ratios: Spirit step / our RHS and Spirit step / our RK4 step.
+   start-up cost). All callables are timed in turn, repeatedly, so that load changes of
+   the shared machine affect both codes alike. Ratios: Spirit step / our RHS and Spirit step / our RK4 step.
 2. Relaxation to max_i |m_i × H_eff,i| < 1e-6 (the same criterion in both codes) of the
    seed's skyrmion (40 × 40) and of nine skyrmions on 200 × 200: ``kwant_llg.relax``
    (L-BFGS, and Barzilai–Borwein on 40 × 40) against Spirit's L-BFGS
@@ -66,17 +67,18 @@ def skyrmions(lattice, centers, radius):
     return m
 
 
-def spirit_step_ms(L, m, repeat):
-    """Median time of one Spirit RK4 step (with Zhang–Li current) on the L × L lattice."""
-    sp = SpiritSystem(L, L, alpha=ALPHA, beta=BETA, dt=DT, u=(U, 0), **SEED)
-    try:
-        sp.m = m
-        steps = max(6, 160_000 // (L * L))
-        one = median_ms(lambda: sp.rk4(1), repeat)            # start-up + one step
-        many = median_ms(lambda: sp.rk4(steps), repeat)
-        return (many - one) / (steps - 1)
-    finally:
-        sp.close()
+def interleaved_ms(funcs, repeat):
+    """Median times [ms] of the callables in ``funcs`` (a dict), run in turn ``repeat`` times
+    so that changes of the machine load affect all of them alike."""
+    times = {name: [] for name in funcs}
+    for name, func in funcs.items():
+        func()                                                    # warm-up
+    for _ in range(repeat):
+        for name, func in funcs.items():
+            t0 = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - t0)
+    return {name: 1e3 * float(np.median(t)) for name, t in times.items()}
 
 
 def per_step(sizes, repeat):
@@ -93,17 +95,28 @@ def per_step(sizes, repeat):
         state = kl.LLG(lattice, H, m, alpha=ALPHA, dt=DT, current=dict(u=(U, 0), beta=BETA))
         field = kl.spins.compile_field(H, lattice)
         assert np.allclose(field(m), H.field(lattice, m), atol=1e-12)
-        t_terms = median_ms(lambda: H.field(lattice, m), repeat)
-        t_field = median_ms(lambda: field(m), repeat)
-        t_rhs = median_ms(lambda: state.rhs(0.0, m), repeat)
-        t_rk4 = median_ms(lambda: state._step(0.0, m, DT), repeat)
+        funcs = {"terms": lambda: H.field(lattice, m), "field": lambda: field(m),
+                 "rhs": lambda: state.rhs(0.0, m), "rk4": lambda: state._step(0.0, m, DT)}
+        sp = None
         if SpiritSystem is not None:
-            t_sp = spirit_step_ms(L, m, repeat)
-            extra = f"{t_sp:16.3f} {t_sp / t_rhs:10.2f} {t_sp / t_rk4:10.2f}"
+            # Spirit: [t(n steps) − t(1 step)]/(n − 1) removes the start-up of a run
+            sp = SpiritSystem(L, L, alpha=ALPHA, beta=BETA, dt=DT, u=(U, 0), **SEED)
+            sp.m = m
+            steps = max(6, 160_000 // (L * L))
+            funcs["spirit 1"] = lambda: sp.rk4(1)
+            funcs["spirit n"] = lambda: sp.rk4(steps)
+        try:
+            t = interleaved_ms(funcs, repeat)
+        finally:
+            if sp is not None:
+                sp.close()
+        if sp is not None:
+            t_sp = (t["spirit n"] - t["spirit 1"]) / (steps - 1)
+            extra = f"{t_sp:16.3f} {t_sp / t['rhs']:10.2f} {t_sp / t['rk4']:10.2f}"
         else:
             extra = f"{'(no Spirit)':>16}"
-        print(f"{L:4d} {L * L:6d} {t_terms:13.3f} {t_field:16.3f} {t_rhs:8.3f} {t_rk4:9.3f} "
-              + extra)
+        print(f"{L:4d} {L * L:6d} {t['terms']:13.3f} {t['field']:16.3f} {t['rhs']:8.3f} "
+              f"{t['rk4']:9.3f} " + extra)
     # the bare LLG algebra, for reference
     h = field(m)
     print(f"\n(bare llg_rhs algebra on {L}x{L}: "
