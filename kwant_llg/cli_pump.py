@@ -23,7 +23,7 @@ __all__ = ["run_point", "point_defaults", "SEED"]
 
 #: The seed's parameters (Sec. V).
 SEED = dict(E=1.9, J=2.0, t=1.0, V=0.8, omega=1.0, phi=math.pi / 2, alpha=0.4, D=0.2,
-            K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1, integrator="rk4", tol=1e-6)
+            K=0.07, J_ex=1.0, L=40, W=40, gates=(0, 4), dt=0.1, integrator="dopri5", tol=1e-6)
 _QUICK = dict(L=24, W=24, periods=1.0, records_per_period=16)
 _AMPLITUDES = (0.4, 0.6, 0.8, 1.0, 1.2)
 _FREQUENCIES = (0.2, 0.5, 1.0)
@@ -159,13 +159,14 @@ def _common_options(p, *, periods_default):
     p.add_argument("--D", type=float, default=SEED["D"], help="DMI (default 0.2)")
     p.add_argument("--K", type=float, default=SEED["K"], help="anisotropy (default 0.07)")
     p.add_argument("--dt", type=float, default=SEED["dt"],
-                   help="largest LLG time step in ħ/J_ex (default 0.1; the step used "
-                        "divides the record interval)")
+                   help="RK4: largest time step in ħ/J_ex, the step used divides the record "
+                        "interval; dopri5: first trial step (default 0.1)")
     p.add_argument("--radius", type=float, default=None,
                    help="radius of the trial skyrmion before relaxation (default L/4)")
     p.add_argument("--integrator", choices=("rk4", "dopri5"), default=SEED["integrator"],
-                   help="LLG integrator: fixed-step RK4 (default) or adaptive Dormand-Prince "
-                        "5(4), which shrinks its step through narrow gate resonances")
+                   help="LLG integrator: adaptive Dormand-Prince 5(4) (default), which "
+                        "shrinks its step through the narrow gate resonances of the seed's "
+                        "device, or fixed-step RK4 (unstable at those resonances)")
     p.add_argument("--tol", type=float, default=SEED["tol"],
                    help="local error per unit time of --integrator dopri5 (default 1e-6)")
     p.add_argument("--no-relax", action="store_true",

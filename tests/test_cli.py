@@ -127,7 +127,7 @@ def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pum
     from kwant_llg import devices, textures
     out = tmp_path / "pump"
     rc = main(["pump", "--quick", "--size", "10", "8", "--executor", "serial",
-               "--out", str(out)])
+               "--integrator", "rk4", "--out", str(out)])
     line = capsys.readouterr().out.strip()
     assert "\n" not in line and str(out / "pump.png") in line
     assert (out / "pump.png").stat().st_size > 10_000
@@ -159,24 +159,30 @@ def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pum
 
 
 def test_pump_resume_extends_runs_bitwise(tmp_path, capsys, pumping_modules):
-    common = ["pump", "--size", "8", "6", "--records-per-period", "8", "--executor",
-              "serial", "--quiet"]
-    main(common + ["--periods", "0.5", "--out", str(tmp_path / "a")])
-    main(common + ["--periods", "1", "--out", str(tmp_path / "a"), "--resume"])
-    main(common + ["--periods", "1", "--out", str(tmp_path / "b")])
+    # a free skyrmion with the adaptive integrator (its step-size state must survive the
+    # checkpoint) and the frozen uniform magnet: extended runs equal direct ones bit for bit
+    common = ["pump", "--size", "12", "10", "--no-relax", "--integrator", "dopri5",
+              "--records-per-period", "40", "--executor", "serial", "--quiet"]
+    assert main(common + ["--periods", "0.05", "--out", str(tmp_path / "a")]) == 0
+    assert main(common + ["--periods", "0.1", "--out", str(tmp_path / "a"), "--resume"]) == 0
+    assert main(common + ["--periods", "0.1", "--out", str(tmp_path / "b")]) == 0
     capsys.readouterr()
-    a = klio.read_run(tmp_path / "a" / "pump_no_skyrmion.h5")
-    b = klio.read_run(tmp_path / "b" / "pump_no_skyrmion.h5")
-    assert a.times.size == b.times.size == 9 and a.status == "finished"
-    for key in b.records:
-        np.testing.assert_array_equal(a.records[key], b.records[key])
+    for name in ("pump_skyrmion.h5", "pump_no_skyrmion.h5"):
+        a = klio.read_run(tmp_path / "a" / name)
+        b = klio.read_run(tmp_path / "b" / name)
+        assert a.times.size == b.times.size == 5 and a.status == "finished"
+        for key in b.records:
+            np.testing.assert_array_equal(a.records[key], b.records[key])
+    sk = klio.read_run(tmp_path / "b" / "pump_skyrmion.h5").records
+    assert np.abs(sk["center_paper"][-1] - sk["center_paper"][0]).max() > 1e-3   # it moves
     info = klio.read_info(tmp_path / "a")
     assert info["results"]["no skyrmion"]["resumed"] is True
 
 
 def test_sweep_frequency_on_a_process_pool(tmp_path, capsys, pumping_modules):
     out = tmp_path / "freq"
-    rc = main(["sweep-frequency", "--size", "12", "10", "--no-relax", "--omega", "0.5", "1",
+    rc = main(["sweep-frequency", "--size", "12", "10", "--no-relax", "--integrator", "rk4",
+               "--omega", "0.5", "1",
                "--periods", "1", "--records-per-period", "8", "--workers", "2", "--out",
                str(out), "--si", "--format", "pdf"])
     line = capsys.readouterr().out.strip()
@@ -200,7 +206,8 @@ def test_pump_failures_are_reported(tmp_path, capsys):
 
 def test_resume_refuses_other_parameters(tmp_path, capsys, pumping_modules):
     common = ["pump", "--size", "8", "6", "--records-per-period", "4", "--executor",
-              "serial", "--quiet", "--periods", "0.25", "--out", str(tmp_path)]
+              "serial", "--quiet", "--periods", "0.25", "--integrator", "rk4",
+              "--out", str(tmp_path)]
     main(common)
     assert main(common + ["--resume", "--V", "0.6"]) == 1
     err = capsys.readouterr()
@@ -215,7 +222,7 @@ def test_pump_command_killed_and_resumed(tmp_path, pumping_modules):
     import sys
     import time
     argv = ["pump", "--size", "10", "8", "--records-per-period", "16", "--periods", "3",
-            "--executor", "serial", "--quiet"]
+            "--executor", "serial", "--quiet", "--integrator", "rk4"]
     proc = subprocess.Popen([sys.executable, "-m", "kwant_llg.cli"] + argv
                             + ["--out", str(tmp_path / "a")], stderr=subprocess.PIPE)
     path = tmp_path / "a" / "pump_no_skyrmion.h5"
