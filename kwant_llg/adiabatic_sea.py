@@ -92,35 +92,49 @@ class _Factor:
     """LU factorisation of z − H − Σ on the pattern of a FrozenGreens, with transposed solves.
 
     Kept separate from the FrozenGreens' own factorisation, so that GreensFunction objects
-    the caller holds stay valid.
+    the caller holds stay valid. MUMPS uses the SCOTCH nested-dissection ordering when
+    available (AMD otherwise); unit right-hand sides are passed as sparse matrices.
     """
 
     def __init__(self, rows, cols, n, backend):
         self.rows, self.cols, self.n, self.backend = rows, cols, n, backend
         self._ctx = self._lu = None
+        self._ordering = "amd"
 
     def factor(self, data):
         mat = sp.coo_matrix((data, (self.rows, self.cols)), shape=(self.n, self.n))
         if self.backend == "mumps":
             if self._ctx is None:
                 self._ctx = _mumps.MUMPSContext()
-                self._ctx.analyze(mat, ordering="amd")
-            self._ctx.factor(mat, ordering="amd", reuse_analysis=True)
+                try:
+                    self._ctx.analyze(mat, ordering="scotch")
+                    self._ordering = "scotch"
+                except (ValueError, RuntimeError):
+                    self._ctx.analyze(mat, ordering="amd")
+            self._ctx.factor(mat, ordering=self._ordering, reuse_analysis=True)
         else:
             self._lu = spla.splu(mat.tocsc())
 
     def solve(self, rhs, transpose=False):
-        rhs = np.ascontiguousarray(rhs, dtype=complex)
         if self.backend != "mumps":
+            rhs = rhs.toarray() if sp.issparse(rhs) else np.asarray(rhs, dtype=complex)
             return self._lu.solve(rhs, trans="T" if transpose else "N")
-        if not transpose:
-            return np.asarray(self._ctx.solve(rhs)).reshape(rhs.shape)
         icntl = self._ctx.mumps_instance.icntl
-        icntl[9] = 0                 # MUMPS ICNTL(9) != 1: solve A^T x = b
+        if not sp.issparse(rhs):
+            rhs = np.ascontiguousarray(rhs, dtype=complex)
+            icntl[20] = 0    # dense RHS: Kwant's sparse-RHS solve leaves ICNTL(20) = 1 set
+        icntl[9] = 0 if transpose else 1     # MUMPS ICNTL(9) != 1: solve A^T x = b
         try:
             return np.asarray(self._ctx.solve(rhs)).reshape(rhs.shape)
         finally:
             icntl[9] = 1
+
+    def unit(self, orbitals):
+        """Unit columns e_o for o in ``orbitals`` (sparse for MUMPS)."""
+        k = len(orbitals)
+        mat = sp.csc_matrix((np.ones(k, dtype=complex), (orbitals, np.arange(k))),
+                            shape=(self.n, k))
+        return mat if self.backend == "mumps" else mat.toarray()
 
 
 class _Workspace:
@@ -152,11 +166,18 @@ def _workspace(greens):
 
 
 def _pair_blocks(x, rt, hdot, rows, cols):
-    """Blocks [X Ḣ Y]_{rows_k, cols_k} with X = x (orbitals × S) and Y^T = rt."""
+    """Blocks [X Ḣ Y]_{rows_k, cols_k} with X = x (orbitals × S) and Y^T = rt.
+
+    Ḣ is block diagonal, so X Ḣ costs 2×2 products per orbital and site of S; each output
+    block is then a sum over the 2|S| orbitals of S.
+    """
     k = hdot.shape[0]
-    xb = x.reshape(-1, 2, k, 2)
-    yb = rt.reshape(-1, 2, k, 2)
-    return np.einsum("pagb,gbc,pdgc->pad", xb[rows], hdot, yb[cols], optimize=True)
+    xh = np.einsum("ogb,gbc->ogc", x.reshape(-1, k, 2), hdot).reshape(-1, 2, 1, 2 * k)
+    yb = rt.reshape(-1, 1, 2, 2 * k)
+    if np.array_equal(rows, cols) and np.array_equal(rows, np.arange(len(rows))) \
+            and len(rows) == xh.shape[0]:
+        return (xh * yb).sum(axis=-1)
+    return (xh[rows] * yb[cols]).sum(axis=-1)
 
 
 def sea_blocks(greens, z, m, hdot, orbitals, rows, cols, *, onsite_values=None,
@@ -182,8 +203,7 @@ def sea_blocks(greens, z, m, hdot, orbitals, rows, cols, *, onsite_values=None,
     ws = _workspace(greens)
     lead_data = greens.lead_data(z)
     ws.factor.factor(greens._full_data(z, m, lead_data, onsite_values))
-    unit = np.zeros((greens._norb, len(orbitals)), dtype=complex)
-    unit[orbitals, np.arange(len(orbitals))] = 1
+    unit = ws.factor.unit(orbitals)
     c = ws.factor.solve(unit)
     rt = ws.factor.solve(unit, transpose=True)
     if derivative:
@@ -199,16 +219,19 @@ def fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols, *, onsite_val
     ws = _workspace(greens)
     lead_data = greens.lead_data(float(e))
     ws.factor.factor(greens._full_data(float(e), m, lead_data, onsite_values))
-    unit = np.zeros((greens._norb, len(orbitals)), dtype=complex)
-    unit[orbitals, np.arange(len(orbitals))] = 1
-    c = ws.factor.solve(unit)
+    c = ws.factor.solve(ws.factor.unit(orbitals))
     out = _pair_blocks(c, c.conj(), hdot, rows, cols) / (2 * np.pi)
     return check_finite(out, "Fermi-surface density")
 
 
-def _combine(f_blocks, npairs):
-    """ρ_PQ = −(1/2π)(F_PQ + F_QP^†) from the stacked blocks [F_PQ, F_QP]."""
-    fpq, fqp = f_blocks[:npairs], f_blocks[npairs:]
+def _combine(f_blocks, npairs, swap):
+    """ρ_PQ = −(1/2π)(F_PQ + F_QP^†) from the blocks [F_PQ (all pairs), F_QP (pairs ``swap``)].
+
+    For P = Q (onsite blocks) F_QP is F_PQ and is not computed twice.
+    """
+    fpq = f_blocks[:npairs]
+    fqp = fpq.copy()
+    fqp[swap] = f_blocks[npairs:]
     return -(fpq + np.conj(np.swapaxes(fqp, -1, -2))) / (2 * np.pi)
 
 
@@ -230,7 +253,9 @@ def integrate_sea(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_points, e_
     """
     rows, cols = np.asarray(rows), np.asarray(cols)
     npairs = len(rows)
-    all_rows, all_cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
+    swap = np.flatnonzero(rows != cols)
+    all_rows = np.concatenate([rows, cols[swap]])
+    all_cols = np.concatenate([cols, rows[swap]])
     segments, poles, pole_w = _contour._contour(e_min, mu, kT, n_poles)
 
     def evaluate(z):
@@ -238,7 +263,7 @@ def integrate_sea(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_points, e_
                                     onsite_values=onsite_values) for zk in z])
 
     def contract(w, vals):
-        return _real_components(_combine(np.einsum("k,kpxy->pxy", w, vals), npairs))
+        return _real_components(_combine(np.einsum("k,kpxy->pxy", w, vals), npairs, swap))
 
     value, error, count = _contour._integrate(segments, evaluate, contract, n_points, tol,
                                               max_points, "adiabatic Fermi-sea (contour) integral")
@@ -249,7 +274,7 @@ def integrate_sea(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_points, e_
     # the part of the real axis below E_min: −(1/2π)[G Ḣ G](E_min), G Hermitian there
     low = sea_blocks(greens, float(e_min), m, hdot, orbitals, all_rows, all_cols,
                      onsite_values=onsite_values, derivative=False)
-    blocks = blocks + 0.5 * _combine(low, npairs)
+    blocks = blocks + 0.5 * _combine(low, npairs, swap)
     info = dict(e_min=float(e_min), n_poles=len(poles), mu=mu, kT=kT)
     return blocks, error, count + 1, info
 
