@@ -300,6 +300,9 @@ def _collect(info, outcomes, named_paths):
         entry = {"ok": res.ok, "error": res.error}
         if res.ok:
             entry.update(res.value)
+            if res.value["status"] == "stopped":
+                info["results"].setdefault("stopped_points", []).append(
+                    f"{name}: {res.value['end_reason']}")
             data = io.read_run(res.value["path"])
             records[name] = data.records
             info["files"].append(pathlib.Path(res.value["path"]).name)
@@ -342,8 +345,10 @@ def _axis(args, omega):
     return TimeAxis(2 * math.pi / omega, si=args.si, jex_mev=args.jex_mev, a_nm=args.a_nm)
 
 
-def _summary(failed):
-    return f"; FAILED {len(failed)}: " + " | ".join(failed) if failed else ""
+def _summary(failed, info):
+    stopped = info["results"].get("stopped_points", [])
+    return ((f"; stopped {len(stopped)}: " + " | ".join(stopped) if stopped else "")
+            + (f"; FAILED {len(failed)}: " + " | ".join(failed) if failed else ""))
 
 
 def _start(args):
@@ -382,7 +387,7 @@ def _cmd_pump(args):
     print(f"kwant-llg pump: {base['L']}x{base['W']}, {base['periods']:g} periods of "
           f"T = {2 * math.pi / args.omega:.4g} in {time.perf_counter() - start:.1f} s"
           f"{moved}; mean I_p " + ", ".join(f"{n} {v:+.4g}" for n, v in mean_ip.items())
-          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+          + f"; figure {fig}, data in {args.out}" + _summary(failed, info))
     return 0 if not failed else 1
 
 
@@ -406,7 +411,7 @@ def _cmd_sweep_amplitude(args):
     print(f"kwant-llg sweep-amplitude: {len(points)} amplitudes, {base['periods']:g} periods "
           f"in {time.perf_counter() - start:.1f} s; displacement along x "
           + ", ".join(f"V={v:g}: {d:+.3f}" for v, d in dx.items())
-          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+          + f"; figure {fig}, data in {args.out}" + _summary(failed, info))
     return 0 if not failed else 1
 
 
@@ -437,5 +442,5 @@ def _cmd_sweep_frequency(args):
     print(f"kwant-llg sweep-frequency: {len(args.omega)} frequencies, {base['periods']:g} "
           f"periods each, in {time.perf_counter() - start:.1f} s; max |I_p|/ω_p (fixed "
           "skyrmion) " + ", ".join(f"ω={w:g}: {v:.4g}" for w, v in scaled.items())
-          + f"; figure {fig}, data in {args.out}" + _summary(failed))
+          + f"; figure {fig}, data in {args.out}" + _summary(failed, info))
     return 0 if not failed else 1
