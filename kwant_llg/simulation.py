@@ -221,12 +221,20 @@ def resume(path, *, t_end=None, stop_on=None, progress=None):
     state = pickle.loads(data.checkpoint)
     done = data.status in ("finished", "stopped")
     if data.status == "stopped" or (done and (t_end is None or t_end <= settings["t_end"])):
-        return RunResult(runfile.path, data.status, data.end_reason, float(data.times[-1]),
+        last = float(data.times[-1]) if data.times.size else settings["t0"]
+        return RunResult(runfile.path, data.status, data.end_reason, last,
                          len(data.times), state["dynamics"], 0.0)
     if t_end is not None:
         if t_end < data.checkpoint_time:
             raise KwantLLGError(f"t_end = {t_end} is before the checkpoint time "
                                 f"{data.checkpoint_time}.")
+        old = _Schedule(settings["t0"], settings["t_end"], settings["record_every"])
+        off_grid = abs(old(old.last) - (old.t0 + old.last * old.dt)) > 1e-9 * old.dt
+        if t_end > settings["t_end"] and done and off_grid:
+            raise KwantLLGError(
+                f"The run ended at t_end = {settings['t_end']}, off its record grid (every "
+                f"{settings['record_every']} from {settings['t0']}), so it cannot be "
+                "extended on that grid; start a new run.")
         settings["t_end"] = float(t_end)
     runfile.commit(truncate=True, status="running", error="",
                    settings=settings if t_end is not None else None)

@@ -203,6 +203,9 @@ def test_extend_finished_run(tmp_path):
     assert short.num_records == 5 and longer.num_records == direct.num_records == 9
     _assert_same_records(longer.data.records, direct.data.records)
     assert longer.data.settings["t_end"] == 4.0
+    simulation.run(make_dynamics(), 2.2, path=tmp_path / "c.h5", record_every=0.5)
+    with pytest.raises(KwantLLGError, match="off its record grid"):
+        simulation.resume(tmp_path / "c.h5", t_end=4.0)
 
 
 def test_bad_input(tmp_path):
