@@ -144,13 +144,13 @@ def relax_case(name, L, centers, radius, methods):
     try:
         sp.m = m0
         t0 = time.perf_counter()
-        sp.minimize(1e-6)
+        iterations = sp.minimize(1e-6)
         t_sp = time.perf_counter() - t0
         m = sp.m
         e = H.energy(lattice, m)
         torque = float(np.max(np.linalg.norm(np.cross(m, H.field(lattice, m)), axis=1)))
         q = kl.topology.topological_charge(lattice, m, boundary="background")
-        print(f"{'':<24} {'Spirit L-BFGS (OSO)':<22} {t_sp:8.3f} {'':>7} "
+        print(f"{'':<24} {'Spirit L-BFGS (OSO)':<22} {t_sp:8.3f} {iterations:7d} "
               f"{e / lattice.num_spins:16.10f} {torque:9.2e} {q:6.2f}   "
               f"ratio Spirit/ours ({methods[0]}) {t_sp / t_ours:.2f}")
     finally:

@@ -305,7 +305,7 @@ class RelaxResult:
 
 
 def relax(lattice, hamiltonian, m0, *, tol=1e-6, max_iter=200_000, method="lbfgs", step=None,
-          fixed=None, memory=10, max_rotation=0.2):
+          fixed=None, memory=5, max_rotation=0.05):
     r"""Minimise the energy until max_i |m_i × H_eff,i| < tol.
 
     Every update rotates each spin, m_i ← R(θ_i) m_i (Cayley rotation by the angle ≈ |θ_i|

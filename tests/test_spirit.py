@@ -109,13 +109,15 @@ llg_stt_polarisation_normal {' '.join(repr(v) for v in (uu / unorm if unorm else
         return system.get_energy_contributions(self.p_state, divide_by_nspins=False)
 
     def minimize(self, tol):
-        """Spirit's L-BFGS (orthogonal spin optimisation) until max |force| < tol."""
+        """Spirit's L-BFGS (orthogonal spin optimisation) until max |m × H| < tol; returns
+        the number of iterations."""
         from spirit import parameters
         parameters.llg.set_convergence(self.p_state, tol)
-        simulation.start(self.p_state, simulation.METHOD_LLG, simulation.SOLVER_LBFGS_OSO,
-                         n_iterations=100_000)
+        info = simulation.start(self.p_state, simulation.METHOD_LLG,
+                                simulation.SOLVER_LBFGS_OSO, n_iterations=100_000)
         parameters.llg.set_convergence(self.p_state, 0)
         system.update_data(self.p_state)
+        return int(info.total_iterations)
 
     def rk4(self, steps):
         """``steps`` steps of Spirit's RK4 LLG solver."""
