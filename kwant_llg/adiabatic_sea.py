@@ -41,7 +41,8 @@ from . import contour as _contour
 from . import leads as _leads
 from .greens import HAVE_MUMPS, _mumps
 
-__all__ = ["surface_greens_derivative", "selfenergy_derivative", "sea_blocks"]
+__all__ = ["surface_greens_derivative", "selfenergy_derivative", "lead_selfenergy_derivatives",
+           "sea_blocks", "fermi_window_rule"]
 
 
 def surface_greens_derivative(z, h0, v, *, tol=1e-14, max_iter=200):
@@ -163,6 +164,11 @@ def _workspace(greens):
     if greens not in _WORKSPACES:
         _WORKSPACES[greens] = _Workspace(greens)
     return _WORKSPACES[greens]
+
+
+def lead_selfenergy_derivatives(greens, z):
+    """∂Σ_α/∂z of all leads of a FrozenGreens at complex z (cached per energy)."""
+    return _workspace(greens).dsigma_at(greens, z)
 
 
 def _pair_blocks(x, rt, hdot, rows, cols):

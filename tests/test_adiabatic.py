@@ -402,3 +402,19 @@ def test_first_order_density_rejects_bad_input():
         adiabatic.perturbation(greens, onsite_rates=dict(V1=1.0))
     with pytest.raises(kl.KwantLLGError, match="m_dot"):
         adiabatic.perturbation(greens, m_dot=np.zeros((2, 3)))
+
+
+def test_superlu_backend_and_live_greens_function():
+    """SuperLU (transposed solves by trans='T') gives the MUMPS result; a GreensFunction the
+    caller holds stays valid (the adiabatic functions use their own factorisation)."""
+    fsyst, greens, m = _ladder(3, 2, seed=1)
+    other = kl.FrozenGreens(fsyst, params=dict(J=0.5), solver="superlu")
+    rng = np.random.default_rng(2)
+    sites, hdot = np.array([1, 2, 5]), _random_hdot(rng, 3)
+    gf = greens.factorize(0.4, m)
+    a = adiabatic.first_order_density(greens, m, hdot, sites, mu=0.4, bonds=[[0, 1]])
+    b = adiabatic.first_order_density(other, m, hdot, sites, mu=0.4, bonds=[[0, 1]])
+    assert np.abs(a.blocks - b.blocks).max() < 1e-12
+    assert np.abs(a.bond_blocks - b.bond_blocks).max() < 1e-12
+    fs = adiabatic.fermi_surface_density(gf, hdot, sites)           # gf still usable
+    assert np.abs(fs - a.fermi_surface).max() < 1e-13
