@@ -172,16 +172,16 @@ class LLG:
         """H_eff = −∂H/∂m of the Hamiltonian alone (without ``extra``), by the compiled sparse
         affine map of :func:`~kwant_llg.spins.compile_field` (built on first use and again
         whenever ``hamiltonian`` or ``lattice`` is replaced)."""
-        key = (id(self.hamiltonian), id(self.lattice))
-        if getattr(self, "_field_key", None) != key:
+        built_for = getattr(self, "_field_for", (None, None))
+        if built_for[0] is not self.hamiltonian or built_for[1] is not self.lattice:
             self._compiled = compile_field(self.hamiltonian, self.lattice)
-            self._field_key = key
+            self._field_for = (self.hamiltonian, self.lattice)    # references, not ids
         return self._compiled(m)
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_compiled", None)              # rebuilt after unpickling
-        state.pop("_field_key", None)
+        state.pop("_field_for", None)
         return state
 
     def rhs(self, t, m):

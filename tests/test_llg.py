@@ -388,3 +388,15 @@ def test_fast_cross_product():
     a, b = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
     np.testing.assert_array_equal(kl.llg.cross(a, b), np.cross(a, b))
     np.testing.assert_array_equal(kl.llg.cross(a, [0, 0, 1.0]), np.cross(a, [0, 0, 1.0]))
+
+
+def test_replacing_the_hamiltonian_rebuilds_the_field():
+    """LLG caches the compiled field per (hamiltonian, lattice) object; assigning a new
+    Hamiltonian takes effect at once."""
+    lattice, H, m0 = multi_spin_problem()
+    s = kl.LLG(lattice, H, m0, alpha=0.1)
+    np.testing.assert_allclose(s.field(m0), H.field(lattice, m0), atol=1e-14)
+    for _ in range(3):
+        new = H + kl.Zeeman((0, 0, np.random.default_rng(_).normal()))
+        s.hamiltonian = new
+        np.testing.assert_allclose(s.field(m0), new.field(lattice, m0), atol=1e-14)
