@@ -29,15 +29,16 @@ __all__ = ["fermi_surface_density", "density_blocks_to_spin", "Perturbation", "p
            "AdiabaticDensity", "fermi_sea_density", "first_order_density"]
 
 
-def _check_hdot(hdot, sites, num_sites):
+def _check_hdot(hdot, sites, num_sites, *, batch=False):
     hdot = np.asarray(hdot, dtype=complex)
     sites = np.asarray(sites, dtype=int).ravel()
-    if hdot.shape != (len(sites), 2, 2):
-        raise KwantLLGError(f"hdot must have shape (len(sites), 2, 2) = ({len(sites)}, 2, 2), "
-                            f"got {hdot.shape}.")
+    if hdot.shape[-3:] != (len(sites), 2, 2) or hdot.ndim not in ((3, 4) if batch else (3,)):
+        lead = "[P, ]" if batch else ""
+        raise KwantLLGError(f"hdot must have shape {lead}(len(sites), 2, 2) = {lead}"
+                            f"({len(sites)}, 2, 2), got {hdot.shape}.")
     if sites.size and (sites.min() < 0 or sites.max() >= num_sites):
         raise KwantLLGError(f"sites must be site indices in [0, {num_sites}).")
-    if np.abs(hdot - hdot.conj().transpose(0, 2, 1)).max(initial=0) > 1e-12:
+    if np.abs(hdot - np.conj(np.swapaxes(hdot, -1, -2))).max(initial=0) > 1e-12:
         raise KwantLLGError("hdot must be Hermitian 2×2 blocks (Ḣ of a Hermitian H(t)).")
     return hdot, sites
 
@@ -66,16 +67,16 @@ def fermi_surface_density(gf, hdot, sites, *, columns=None):
     if columns is None:
         orbs = (2 * sites[:, None] + np.arange(2)).ravel()
         columns = gf.columns(orbs)
-    c = np.asarray(columns).reshape(n_sites, 2, len(sites), 2)
-    rho = np.einsum("iagb,gbc,idgc->iad", c, hdot, c.conj(), optimize=True) / (2 * np.pi)
+    rho = _sea._pair_blocks(np.asarray(columns), np.conj(columns), hdot[None],
+                            np.arange(n_sites), np.arange(n_sites))[0] / (2 * np.pi)
     return check_finite(rho, "Fermi-surface density")
 
 
 def density_blocks_to_spin(rho):
-    """Spin density ⟨σ⟩_i = Tr[σ ρ_ii] and charge Tr ρ_ii from onsite blocks (num_sites, 2, 2)."""
+    """Spin density ⟨σ⟩_i = Tr[σ ρ_ii] and charge Tr ρ_ii from onsite blocks ([P, ]num_sites, 2, 2)."""
     rho = np.asarray(rho)
-    spin = np.einsum("axy,iyx->ia", SIGMA, rho).real
-    charge = np.einsum("ixx->i", rho).real
+    spin = np.einsum("axy,...iyx->...ia", SIGMA, rho).real
+    charge = np.einsum("...ixx->...i", rho).real
     return spin, charge
 
 
@@ -132,8 +133,8 @@ class AdiabaticDensity:
 
     Attributes
     ----------
-    blocks : ndarray (num_sites, 2, 2)
-        ρ_ii^(1) (Hermitian) = ``fermi_surface`` + ``fermi_sea`` (those that were computed).
+    blocks : ndarray ([P, ]num_sites, 2, 2)
+        ρ_ii^(1) (Hermitian; leading axis P for a batch of perturbations) = ``fermi_surface`` + ``fermi_sea`` (those that were computed).
     fermi_surface, fermi_sea : ndarray (num_sites, 2, 2) or None
         The two terms of the module docstring.
     bonds : ndarray (n_bonds, 2) of int, or None
@@ -159,7 +160,7 @@ class AdiabaticDensity:
 
     @property
     def spin(self):
-        """⟨σ⟩^(1) per site, Tr[σ ρ_ii^(1)], shape (num_sites, 3) (the paper's s_D^(1) is half)."""
+        """⟨σ⟩^(1) per site, Tr[σ ρ_ii^(1)], shape ([P, ]num_sites, 3) (the paper's s_D^(1) is half)."""
         return density_blocks_to_spin(self.blocks)[0]
 
     @property
@@ -170,11 +171,13 @@ class AdiabaticDensity:
 
 def _prepare(greens, m, hdot, sites, mu, kT, tol, bonds):
     m = greens.magnetization_array(m)
-    hdot, sites = _check_hdot(hdot, sites, greens.num_sites)
+    hdot, sites = _check_hdot(hdot, sites, greens.num_sites, batch=True)
+    batched = hdot.ndim == 4
+    hdot = hdot if batched else hdot[None]
     if len(np.unique(sites)) != len(sites):
         raise KwantLLGError("sites must not repeat; add the Ḣ blocks of a site together.")
     mu, kT = _contour._check_mu_kT(mu, kT)
-    scale = max(np.linalg.norm(hdot, ord=2, axis=(1, 2)).max(initial=0.0), 1e-300)
+    scale = max(np.linalg.norm(hdot, ord=2, axis=(-2, -1)).max(initial=0.0), 1e-300)
     tol = _contour._check_tol(tol) * (scale if tol is None else 1.0)
     n = greens.num_sites
     rows, cols = np.arange(n), np.arange(n)
@@ -185,7 +188,20 @@ def _prepare(greens, m, hdot, sites, mu, kT, tol, bonds):
         rows = np.concatenate([rows, bonds[:, 0]])
         cols = np.concatenate([cols, bonds[:, 1]])
     orbs = greens.site_orbitals(sites)
-    return m, hdot, orbs, rows, cols, mu, kT, tol, bonds
+    return m, hdot, orbs, rows, cols, mu, kT, tol, bonds, batched
+
+
+def _result(batched, n, bonds, total, fs, sea, error, count, info):
+    """AdiabaticDensity from (P, pairs, 2, 2) arrays: onsite pairs first, then the bonds."""
+    def part(b, sl):
+        if b is None:
+            return None
+        b = b[:, sl]
+        return b if batched else b[0]
+    return AdiabaticDensity(part(total, slice(0, n)), part(fs, slice(0, n)),
+                            part(sea, slice(0, n)), bonds,
+                            part(total, slice(n, None)) if bonds is not None else None,
+                            float(error), int(count), info)
 
 
 def fermi_sea_density(greens, m, hdot, sites, *, mu, kT=0.0, onsite_values=None, tol=None,
@@ -203,8 +219,10 @@ def fermi_sea_density(greens, m, hdot, sites, *, mu, kT=0.0, onsite_values=None,
     ----------
     greens : FrozenGreens
     m : array_like (num_sites, 3) or callable
-    hdot : array_like (len(sites), 2, 2)
-        Hermitian onsite blocks of Ḣ (see :func:`perturbation`).
+    hdot : array_like ([P, ]len(sites), 2, 2)
+        Hermitian onsite blocks of Ḣ (see :func:`perturbation`); with a leading axis, P
+        perturbations on the same sites at once (e.g. the response to each gate rate): the
+        sparse solves do not depend on Ḣ, so this costs little more than one.
     sites : array_like of int
         Sites where Ḣ acts.
     mu, kT : float
@@ -222,24 +240,22 @@ def fermi_sea_density(greens, m, hdot, sites, *, mu, kT=0.0, onsite_values=None,
     Returns
     -------
     AdiabaticDensity
-        With ``fermi_surface`` None.
+        With ``fermi_surface`` None; arrays have the leading axis P if ``hdot`` had it.
 
     Raises
     ------
     KwantLLGError
         Bad input; ConvergenceError if ``tol`` is not reached within ``max_points``.
     """
-    m, hdot, orbs, rows, cols, mu, kT, tol, bonds = _prepare(greens, m, hdot, sites, mu, kT,
-                                                             tol, bonds)
+    m, hdot, orbs, rows, cols, mu, kT, tol, bonds, batched = _prepare(
+        greens, m, hdot, sites, mu, kT, tol, bonds)
     n_points = _contour._check_n_points(n_points)
     if e_min is None:
         e_min = _contour._default_e_min(greens, onsite_values)
     blocks, error, count, info = _sea.integrate_sea(
         greens, m, hdot, orbs, rows, cols, mu=mu, kT=kT, n_points=n_points, e_min=e_min,
         tol=tol, max_points=max_points, n_poles=n_poles, onsite_values=onsite_values)
-    n = greens.num_sites
-    diag, offd = blocks[:n], (blocks[n:] if bonds is not None else None)
-    return AdiabaticDensity(diag, None, diag, bonds, offd, error, count, info)
+    return _result(batched, greens.num_sites, bonds, blocks, None, blocks, error, count, info)
 
 
 def first_order_density(greens, m, hdot, sites, *, mu, kT=0.0, fermi_sea=True,
@@ -265,8 +281,8 @@ def first_order_density(greens, m, hdot, sites, *, mu, kT=0.0, fermi_sea=True,
     -------
     AdiabaticDensity
     """
-    m, hdot, orbs, rows, cols, mu, kT, tol, bonds = _prepare(greens, m, hdot, sites, mu, kT,
-                                                             tol, bonds)
+    m, hdot, orbs, rows, cols, mu, kT, tol, bonds, batched = _prepare(
+        greens, m, hdot, sites, mu, kT, tol, bonds)
     n_points = _contour._check_n_points(n_points)
     if kT == 0:
         fs = _sea.fermi_surface_blocks(greens, mu, m, hdot, orbs, rows, cols,
@@ -287,7 +303,4 @@ def first_order_density(greens, m, hdot, sites, *, mu, kT=0.0, fermi_sea=True,
             tol=tol / 2, max_points=max_points, n_poles=n_poles, onsite_values=onsite_values)
         total, error, count = fs + sea, error + sea_error, count + sea_count
         info.update(sea_info, fermi_sea_error=sea_error)
-    n = greens.num_sites
-    split = (lambda b: None if b is None else b[:n])
-    return AdiabaticDensity(total[:n], fs[:n], split(sea), bonds,
-                            total[n:] if bonds is not None else None, error, count, info)
+    return _result(batched, greens.num_sites, bonds, total, fs, sea, error, count, info)

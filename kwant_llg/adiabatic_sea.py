@@ -174,16 +174,18 @@ def lead_selfenergy_derivatives(greens, z):
 def _pair_blocks(x, rt, hdot, rows, cols):
     """Blocks [X Ḣ Y]_{rows_k, cols_k} with X = x (orbitals × S) and Y^T = rt.
 
-    Ḣ is block diagonal, so X Ḣ costs 2×2 products per orbital and site of S; each output
-    block is then a sum over the 2|S| orbitals of S.
+    ``hdot`` has shape (P, k, 2, 2) (P perturbations on the same k sites); the result
+    (P, len(rows), 2, 2). Ḣ is block diagonal, so X Ḣ costs 2×2 products per orbital and
+    site of S; each output block is then a sum over the 2|S| orbitals of S.
     """
-    k = hdot.shape[0]
-    xh = np.einsum("ogb,gbc->ogc", x.reshape(-1, k, 2), hdot).reshape(-1, 2, 1, 2 * k)
+    npert, k = hdot.shape[:2]
+    xh = np.einsum("ogb,pgbc->pogc", x.reshape(-1, k, 2), hdot)
+    xh = xh.reshape(npert, -1, 2, 1, 2 * k)
     yb = rt.reshape(-1, 1, 2, 2 * k)
-    if np.array_equal(rows, cols) and np.array_equal(rows, np.arange(len(rows))) \
-            and len(rows) == xh.shape[0]:
+    if len(rows) == xh.shape[1] and np.array_equal(rows, cols) \
+            and np.array_equal(rows, np.arange(len(rows))):
         return (xh * yb).sum(axis=-1)
-    return (xh[rows] * yb[cols]).sum(axis=-1)
+    return (xh[:, rows] * yb[cols]).sum(axis=-1)
 
 
 def sea_blocks(greens, z, m, hdot, orbitals, rows, cols, *, onsite_values=None,
@@ -197,14 +199,15 @@ def sea_blocks(greens, z, m, hdot, orbitals, rows, cols, *, onsite_values=None,
         Energy (Im z > 0 when ``derivative``; any allowed energy otherwise).
     m : ndarray (num_sites, 3)
         Validated magnetisation.
-    hdot : ndarray (k, 2, 2)
-        Onsite blocks of Ḣ on the k sites whose orbitals are ``orbitals`` (2k of them).
+    hdot : ndarray (P, k, 2, 2)
+        Onsite blocks of P perturbations Ḣ on the k sites whose orbitals are ``orbitals``
+        (2k of them); the solves do not depend on Ḣ, so P > 1 costs almost nothing extra.
     rows, cols : int arrays
         Site pairs (rows[j], cols[j]) whose 2×2 blocks are returned.
 
     Returns
     -------
-    ndarray, shape (len(rows), 2, 2), complex
+    ndarray, shape (P, len(rows), 2, 2), complex
     """
     ws = _workspace(greens)
     lead_data = greens.lead_data(z)
@@ -233,11 +236,12 @@ def fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols, *, onsite_val
 def _combine(f_blocks, npairs, swap):
     """ρ_PQ = −(1/2π)(F_PQ + F_QP^†) from the blocks [F_PQ (all pairs), F_QP (pairs ``swap``)].
 
-    For P = Q (onsite blocks) F_QP is F_PQ and is not computed twice.
+    The pair axis is the third from the end. For P = Q (onsite blocks) F_QP is F_PQ and is
+    not computed twice.
     """
-    fpq = f_blocks[:npairs]
+    fpq = f_blocks[..., :npairs, :, :]
     fqp = fpq.copy()
-    fqp[swap] = f_blocks[npairs:]
+    fqp[..., swap, :, :] = f_blocks[..., npairs:, :, :]
     return -(fpq + np.conj(np.swapaxes(fqp, -1, -2))) / (2 * np.pi)
 
 
@@ -269,14 +273,14 @@ def integrate_sea(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_points, e_
                                     onsite_values=onsite_values) for zk in z])
 
     def contract(w, vals):
-        return _real_components(_combine(np.einsum("k,kpxy->pxy", w, vals), npairs, swap))
+        return _real_components(_combine(np.einsum("k,k...->...", w, vals), npairs, swap))
 
     value, error, count = _contour._integrate(segments, evaluate, contract, n_points, tol,
                                               max_points, "adiabatic Fermi-sea (contour) integral")
     if len(poles):
         value = value + contract(pole_w, evaluate(poles))
         count += len(poles)
-    blocks = _from_components(value, (npairs, 2, 2))
+    blocks = _from_components(value, (len(hdot), npairs, 2, 2))
     # the part of the real axis below E_min: −(1/2π)[G Ḣ G](E_min), G Hermitian there
     low = sea_blocks(greens, float(e_min), m, hdot, orbitals, all_rows, all_cols,
                      onsite_values=onsite_values, derivative=False)
@@ -337,7 +341,7 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
         vals = np.array([fermi_surface_blocks(greens, mu + kT * sk, m, hdot, orbitals, rows,
                                               cols, onsite_values=onsite_values) for sk in s])
         count += n
-        value = np.einsum("k,kpxy->pxy", w, vals)
+        value = np.einsum("k,k...->...", w, vals)
         if previous is not None:
             error = float(np.abs(value - previous).max())
             if error <= tol:
@@ -357,9 +361,9 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
                                               onsite_values=onsite_values) for e in energies])
 
     def contract(w, vals):
-        return _real_components(np.einsum("k,kpxy->pxy", w.real, vals))
+        return _real_components(np.einsum("k,k...->...", w.real, vals))
 
     value, error, panel_count = _contour._integrate(
         segments, evaluate, contract, n_points, tol, max(max_points - count, 0),
         "Fermi-window (real-axis) integral")
-    return _from_components(value, (len(rows), 2, 2)), error, count + panel_count
+    return _from_components(value, (len(hdot), len(rows), 2, 2)), error, count + panel_count
