@@ -115,7 +115,7 @@ def run_point(point, *, progress=None):
         result = simulation.run(dyn, t_end, path=path,
                                 record_every=period / point["records_per_period"],
                                 snapshot_every=point["records_per_period"],
-                                checkpoint_every=max(1, point["records_per_period"] // 4),
+                                checkpoint_every=1,
                                 parameters=point, progress=progress)
     data = result.data
     center = data.records.get("center_paper")
