@@ -24,6 +24,8 @@ _OBSERVABLES = {
     "energy": lambda s, m: s.hamiltonian.energy(s.lattice, m),
     "magnetization": lambda s, m: m.mean(axis=0),
     "topological_charge": lambda s, m: topology.topological_charge(s.lattice, m),
+    "topological_charge_closed": lambda s, m: topology.topological_charge(
+        s.lattice, m, boundary="background"),
     "skyrmion_center": lambda s, m: topology.skyrmion_center(s.lattice, m),
     "skyrmion_radius": lambda s, m: topology.skyrmion_radius(s.lattice, m),
     "max_torque": lambda s, m: max_torque(m, s.field(m)),
@@ -265,7 +267,9 @@ class LLG:
     def evaluate(self, observable):
         """Evaluate ``observable(m)`` (a callable) or a named observable on the current state.
 
-        Names: ``"energy"``, ``"magnetization"`` (mean m), ``"topological_charge"``,
+        Names: ``"energy"``, ``"magnetization"`` (mean m), ``"topological_charge"`` (raw sum
+        over the sample), ``"topological_charge_closed"`` (closed by the far field, an
+        integer; see :func:`~kwant_llg.topology.topological_charge`),
         ``"skyrmion_center"`` (paper's definition), ``"skyrmion_radius"`` (m_z = 0 contour),
         ``"max_torque"`` (max_i |m_i × H_eff,i|).
         """
