@@ -9,7 +9,8 @@ Run:  .venv/bin/python benchmarks/bench_spins.py [--repeat N] [--sizes 40 200] [
    step of Spirit for the same lattice, parameters and current (Spirit is timed as
    [t(n steps) − t(1 step)]/(n − 1) of ``simulation.start`` calls, which removes its
    start-up cost). All callables are timed in turn, repeatedly, so that load changes of
-   the shared machine affect both codes alike. Ratios: Spirit step / our RHS and Spirit step / our RK4 step.
+   the shared machine affect both codes alike. Ratios: Spirit step / our RHS and
+   Spirit step / our RK4 step.
 2. Relaxation to max_i |m_i × H_eff,i| < 1e-6 (the same criterion in both codes) of the
    seed's skyrmion (40 × 40) and of nine skyrmions on 200 × 200: ``kwant_llg.relax``
    (L-BFGS, and Barzilai–Borwein on 40 × 40) against Spirit's L-BFGS
