@@ -127,8 +127,9 @@ class LLG:
     -----
     Fixed-step integrators take steps on the grid t₀ + n dt. ``evolve(t)`` for t off the
     grid makes one partial step from the last grid point to report ``m`` at t, but
-    continues later from the grid point, so ``evolve(t1); evolve(t2)`` equals ``evolve(t2)`` bit for bit, and so
-    does a state restored from a pickle (``extra`` must then be picklable).
+    continues later from the grid point, so ``evolve(t1); evolve(t2)`` equals
+    ``evolve(t2)`` bit for bit, and so does a state restored from a pickle (``extra`` must
+    then be picklable).
     The adaptive integrator chooses its steps from the error estimate alone and reports m
     at an intermediate time by dense output, with the same guarantee.
     """

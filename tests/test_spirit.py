@@ -228,8 +228,9 @@ def test_zhang_li_trajectory_matches_spirit(relaxed_pair):
     (skyrmion Hall motion), RK4 with dt = 0.1 ħ/J_ex in both codes, t ≤ 40: the centre
     trajectories (paper's definition and charge centroid) agree to 1e-8 lattice spacings
     at every 5 ħ/J_ex (measured 2e-11; the issue asks for 0.05), while the skyrmion moves
-    by > 1.5 along x and > 0.3 across. Spirit's RK4 renormalises its intermediate stages, ours only the
-    result; both are fourth order, and the difference is far below the tolerance."""
+    by > 1.5 along x and > 0.3 across. Spirit's RK4 renormalises its intermediate stages,
+    ours only the result; both are fourth order, and the difference is far below the
+    tolerance."""
     lattice, ours, _, _ = relaxed_pair
     alpha, beta, u, dt = 0.1, 0.3, 0.05, 0.1
     sp = SpiritSystem(40, 40, positions=lattice.positions, alpha=alpha, beta=beta, dt=dt,
