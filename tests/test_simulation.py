@@ -7,7 +7,6 @@ through :func:`simulation.run` must record exactly (bit for bit) what a plain lo
 resumed must end with the same records and texture, bit for bit.
 """
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 
 import kwant_llg as kl
-from kwant_llg import io as klio, simulation, textures
+from kwant_llg import io as klio, simulation
 from kwant_llg._common import KwantLLGError
 
 SETUP = """
