@@ -1,0 +1,520 @@
+r"""Microscopic LLG coefficients from frozen Green's functions (Xu et al., PRB 108, 144409).
+
+All functions take a :class:`kwant_llg.FrozenGreens` of any two-orbital system (the dot of
+:mod:`kwant_llg.molecule`, a ribbon with a texture, a user device) and the frozen
+magnetisation ``m`` (num_sites, 3). The "magnetisation perturbation" is
+
+    X_i = ∂H/∂m_i = Σ_{s ∈ sites} J_s σ_i   (uniform rotation of the sites ``sites``),
+
+taken from the exchange blocks of the FrozenGreens (``greens.exchange``), i.e. the paper's
+(JM/2) σ_i of Eq. (A5) for the dot. ``sites=[k]`` gives the per-site (local) tensor; the
+default (all sites) the tensor of a uniform rotation, which for a macrospin is the dot's.
+
+Sign convention (docs/conventions.md, "Microscopic LLG coefficients"): the project's LLG is
+ṁ = −γ m × H + m × (α ṁ) + m × (ᾱ m̈), so ``alpha`` and ``inertia`` returned here are
+**minus** the paper's Eqs. (19) and (22) (the paper writes −m × (α ṁ), Eq. 18/21);
+physical damping is then positive.
+
+Energy integrals run on the real axis (adaptive Gauss–Kronrod, ``scipy.integrate.quad_vec``)
+from the lower Gershgorin bound of the spectrum to max μ_α + 40 kT, with the lead sub-band
+thresholds and the μ_α as break points. The integrands mix G^r and G^a (G^< = G^r Σ^< G^a),
+so the complex contour of :mod:`kwant_llg.contour` does not apply (it needs functions
+analytic in the upper half plane). Occupations are per lead (bias and temperature), G^< =
+i Σ_α f_α ψ_α ψ_α^† with ψ_α = G^r W_α (scattering states; bound states outside the lead
+bands carry no weight in this Keldysh form).
+
+With energy-dependent leads (G^r)² is replaced by −∂_E G^r = G^r (1 − ∂_E Σ^r) G^r (and
+(G^r)³ by G^r (1 − ∂_E Σ)G^r (1 − ∂_E Σ) G^r); both reduce to the paper's expressions in the
+wide-band limit and the first makes Eq. (19) ↔ Eq. (D1) exact (docs/theory.md).
+
+Public API
+----------
+exchange_operators(greens, sites=None) -> list of 3 sparse (norb, norb)      X_i = ∂H/∂m_i
+spin_operators(greens, sites=None) -> list of 3 sparse                        Σ_s σ_i
+gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10)
+    -> Coefficient (value (3,3), .symmetric, .antisymmetric)                   Eq. (19)
+inertia_tensor(greens, m, *, mu, kT=0.0, sites=None, ...) -> Coefficient       Eq. (22)
+dynamic_damping(greens, m, omega, *, mu, kT=0.0, ...) -> Coefficient (complex)  Eq. (30)
+eta_tensor(greens, m, *, mu, kT=0.0, ...) -> Coefficient                       Eq. (B5)
+effective_gyromagnetic_ratio(eta, gamma=1.0) -> (3,3)  γ' = γ (1 + η)^{-1}      Eq. (B5)
+spin_density(greens, m, *, mu, kT=0.0, ...) -> SpinDensity                     Eqs. (11, 14)
+time_reversal_split(greens, m, *, mu, kT, reversed_greens=None) -> (s_sym, s_anti)  Eq. (13)
+spin_torque(m, spin, J, u) -> SpinTorque (torque, fieldlike, dampinglike)       Eq. (13)
+(BTB scattering-matrix damping, Eq. (D1): :mod:`kwant_llg.scattering`.)
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.integrate import quad_vec
+
+from ._common import BandEdgeError, ConvergenceError, KwantLLGError, SIGMA
+from . import contour as _contour
+from . import leads as _leads
+
+__all__ = ["exchange_operators", "spin_operators", "Coefficient", "gilbert_damping",
+           "inertia_tensor", "dynamic_damping", "eta_tensor", "effective_gyromagnetic_ratio",
+           "SpinDensity", "spin_density", "time_reversal_split", "SpinTorque", "spin_torque"]
+
+_EDGE_SHIFT = 5e-7
+ETA = 1e-12
+
+
+# ------------------------------------------------------------------ operators
+def _site_array(greens, sites):
+    n = greens.num_sites
+    if sites is None:
+        return np.arange(n)
+    sites = np.unique(np.asarray(sites, dtype=int).ravel())
+    if sites.size == 0 or sites.min() < 0 or sites.max() >= n:
+        raise KwantLLGError(f"sites must be indices in [0, {n}), got {sites!r}.")
+    return sites
+
+
+def _block_operator(greens, blocks, sites):
+    """Sparse block-diagonal operator with 2×2 blocks ``blocks[k]`` on ``sites[k]``."""
+    rows = (2 * sites[:, None, None] + np.arange(2)[None, :, None]) * np.ones((1, 1, 2), int)
+    cols = np.transpose(rows, (0, 2, 1))
+    norb = 2 * greens.num_sites
+    return sp.csr_matrix((blocks.ravel(), (rows.ravel(), cols.ravel())), shape=(norb, norb))
+
+
+def exchange_operators(greens, sites=None):
+    r"""X_i = ∂H/∂m_i for a uniform rotation of the magnetisation on ``sites`` (Eq. A5).
+
+    For the exchange J_s σ·m_s of the seed this is Σ_s J_s σ_i (the paper's (JM/2) σ_i).
+    Returns three sparse (norb × norb) matrices. Raises if the exchange vanishes on ``sites``.
+    """
+    sites = _site_array(greens, sites)
+    ops = [_block_operator(greens, greens.exchange[sites, i], sites) for i in range(3)]
+    if not any(op.count_nonzero() for op in ops):
+        raise KwantLLGError("The exchange ∂H/∂m vanishes on the chosen sites: there is no "
+                            "magnetisation there (check J and sites=).")
+    return ops
+
+
+def spin_operators(greens, sites=None):
+    """Σ_s σ_i on ``sites`` (⟨σ⟩ convention; the paper's s = σ/2 is half of it)."""
+    sites = _site_array(greens, sites)
+    return [_block_operator(greens, np.broadcast_to(SIGMA[i], (len(sites), 2, 2)), sites)
+            for i in range(3)]
+
+
+# ------------------------------------------------------------------ occupations
+def _per_lead(value, nleads, name):
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.size == 1:
+        arr = np.repeat(arr, nleads)
+    if arr.shape != (nleads,) or not np.all(np.isfinite(arr)):
+        raise KwantLLGError(f"{name} must be a finite number or one per lead ({nleads}), "
+                            f"got {value!r}.")
+    return arr
+
+
+def _occupations(greens, mu, kT):
+    nleads = len(greens.fsyst.leads)
+    if nleads == 0:
+        raise KwantLLGError("The system has no leads: the Keldysh G^< = G^r Σ^< G^a needs them.")
+    mu = _per_lead(mu, nleads, "mu")
+    kT = _per_lead(kT, nleads, "kT")
+    if np.any(kT < 0):
+        raise KwantLLGError(f"Temperatures must be >= 0, got kT = {kT}.")
+    return mu, kT
+
+
+def _energy_window(greens, mu, kT, onsite_values, e_min=None):
+    points = set(float(x) for x in mu)
+    bottom = np.inf
+    for lead in greens.fsyst.leads:
+        h0, v = _leads.lead_matrices(lead, params=greens.params)
+        vfull = np.zeros_like(h0, dtype=complex)
+        vfull[:, :v.shape[1]] = v
+        for phase in (1, -1):
+            edges = np.linalg.eigvalsh(h0 + phase * (vfull + vfull.conj().T))
+            points.update(edges.tolist())
+            bottom = min(bottom, edges.min())
+    if e_min is None:
+        # no scattering state below the lowest lead band edge (of the cosine-like bands
+        # of nearest-neighbour leads, extrema at k = 0, π) nor below the spectrum
+        lower, _ = _contour.spectral_bounds(greens, onsite_values=onsite_values)
+        e_min = max(lower, bottom)
+    e_min = float(e_min)
+    e_max = float(np.max(mu + 40 * kT))
+    if not e_max > e_min:
+        raise KwantLLGError(f"The chemical potentials {mu} lie below the spectrum (>= {e_min:.6g}): "
+                            "nothing is occupied.")
+    points = sorted(p for p in points if e_min < p < e_max)
+    return e_min, e_max, points
+
+
+def _fermi(e, mu, kT):
+    return np.array([float(_contour.fermi(e, a, b)) for a, b in zip(mu, kT)])
+
+
+# ------------------------------------------------------------------ frozen solves
+class _Frozen:
+    """Scattering states ψ_α = G^r W_α at one real energy and repeated solves on one LU."""
+
+    def __init__(self, greens, e, m, onsite_values):
+        if ETA:
+            e = complex(e, ETA * max(1.0, abs(e)))
+        try:
+            self.gf = greens.factorize(e, m, onsite_values=onsite_values)
+        except BandEdgeError:
+            # a quadrature node within 2e-7 of a lead threshold (a break point): the
+            # integrand is continuous there, move the node off the threshold
+            e = e + _EDGE_SHIFT
+            self.gf = greens.factorize(e, m, onsite_values=onsite_values)
+        norb = self.gf.num_orbitals
+        blocks, labels = [], []
+        for a, ((_, w, _), orbs) in enumerate(zip(self.gf.lead_data, self.gf.lead_orbitals)):
+            rhs = np.zeros((norb, w.shape[1]), dtype=complex)
+            rhs[orbs] = w
+            blocks.append(rhs)
+            labels.append(np.full(w.shape[1], a))
+        self.labels = np.concatenate(labels)
+        self.psi = self.gf.solve(np.hstack(blocks)) if self.labels.size else \
+            np.zeros((norb, 0), complex)
+        self._greens, self._e = greens, e
+
+    def one_minus_dsigma(self, y):
+        """(1 − ∂_E Σ^r) y, with ∂_E Σ of :func:`selfenergy_derivative_real`."""
+        if not hasattr(self, "_dsigma"):
+            self._dsigma = [selfenergy_derivative_real(lead, self._e, sigma,
+                                                       params=self._greens.params)
+                            for lead, (sigma, _, _) in zip(self._greens.fsyst.leads,
+                                                           self.gf.lead_data)]
+        out = y.copy()
+        for d, orbs in zip(self._dsigma, self.gf.lead_orbitals):
+            out[orbs] -= d @ y[orbs]
+        return out
+
+
+def selfenergy_derivative_real(lead, energy, sigma, *, params=None):
+    r"""∂Σ^r/∂E of a Kwant lead at a real energy, from its self-energy Σ^r(E).
+
+    The surface Green's function of the lead is g = (E − h0 − P Σ P^T)^{-1} (P: the interface
+    orbitals, the first columns of the cell); differentiating g = (E − h0 − v^† g v)^{-1}
+    gives the Stein equation ∂g = −g g + (g v^†) ∂g (v g), solved here as a dense linear
+    system (at real energies the doubling iteration does not converge: propagating modes
+    have |λ| = 1). ∂Σ = v^† ∂g v. Singular only at band edges.
+    """
+    h0, v = _leads.lead_matrices(lead, params=params)
+    n, k = v.shape
+    vfull = np.zeros((n, n), dtype=complex)
+    vfull[:, :k] = v
+    pad = np.zeros((n, n), dtype=complex)
+    pad[:k, :k] = sigma
+    g = np.linalg.inv(energy * np.eye(n) - h0 - pad)
+    left, right = g @ vfull.conj().T, vfull @ g
+    mat = np.eye(n * n) - np.kron(left, right.T)
+    dg = np.linalg.solve(mat, -(g @ g).ravel()).reshape(n, n)
+    return v.conj().T @ dg @ v
+
+
+def _integrate(func, e_min, e_max, points, tol, what):
+    value, err = quad_vec(func, e_min, e_max, epsabs=0.0, epsrel=tol, points=points or None,
+                          limit=4000, norm="max")
+    scale = np.max(np.abs(value))
+    if not np.all(np.isfinite(value)) or err > max(100 * tol * scale, 1e-13):
+        raise ConvergenceError(f"The energy integral of {what} did not converge (estimated error "
+                               f"{err:.3g} for values of size {scale:.3g}); loosen tol or check "
+                               "for bound states / singular energies.")
+    return value, err
+
+
+class Coefficient:
+    """A 3×3 LLG coefficient tensor.
+
+    Attributes
+    ----------
+    value : ndarray (3, 3)
+    error : float
+        Estimated absolute quadrature error.
+    equation : str
+        Equation of the paper it implements.
+    """
+
+    def __init__(self, value, error, equation):
+        self.value, self.error, self.equation = value, float(error), equation
+
+    @property
+    def symmetric(self):
+        """(A + A^T)/2 (Eq. D3)."""
+        return (self.value + self.value.T) / 2
+
+    @property
+    def antisymmetric(self):
+        """(A − A^T)/2."""
+        return (self.value - self.value.T) / 2
+
+    def __repr__(self):
+        return f"Coefficient(Eq. {self.equation}, value=\n{self.value!r})"
+
+
+def _setup(greens, m, mu, kT, sites, onsite_values, e_min):
+    mu, kT = _occupations(greens, mu, kT)
+    m = greens.magnetization_array(m)
+    xs = exchange_operators(greens, sites)
+    window = _energy_window(greens, mu, kT, onsite_values, e_min)
+    return m, mu, kT, xs, window
+
+
+def _response(greens, m, *, mu, kT, sites, onsite_values, tol, e_min, power, what):
+    """∫ dE/2π Tr[G^< X_i K X_j], K = G(1−∂Σ)G (power 2) or G(1−∂Σ)G(1−∂Σ)G (power 3)."""
+    m, mu, kT, xs, (lo, hi, points) = _setup(greens, m, mu, kT, sites, onsite_values, e_min)
+
+    def integrand(e):
+        fr = _Frozen(greens, e, m, onsite_values)
+        if fr.labels.size == 0:
+            return np.zeros(18)
+        w = _fermi(e, mu, kT)[fr.labels]
+        y = fr.psi
+        k = len(w)
+        z = fr.gf.solve(np.hstack([x @ y for x in xs]))
+        for _ in range(power - 1):
+            z = fr.gf.solve(fr.one_minus_dsigma(z))
+        left = [x @ (y * w) for x in xs]       # X_i ψ f  (X Hermitian)
+        t = np.array([[1j * np.vdot(left[i], z[:, j * k:(j + 1) * k]) for j in range(3)]
+                      for i in range(3)]) / (2 * np.pi)
+        return np.concatenate([t.real.ravel(), t.imag.ravel()])
+
+    value, err = _integrate(integrand, lo, hi, points, tol, what)
+    return value[:9].reshape(3, 3) + 1j * value[9:].reshape(3, 3), err
+
+
+def gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10,
+                    e_min=None):
+    r"""Gilbert damping tensor, Eq. (19), in the project's sign convention.
+
+    α_ij = −∫ dE/2π Re Tr[G_f^< X_i (−∂_E G_f^r) X_j],   X_i = ∂H/∂m_i
+
+    (the paper's (JM)²/4 σ_i … σ_j with −∂_E G^r = G^r G^r in the wide-band limit; the overall
+    minus converts the paper's −m × (α ṁ) to the project's + m × (α ṁ), docs/theory.md).
+
+    Parameters
+    ----------
+    greens : FrozenGreens
+    m : array_like (num_sites, 3) or callable
+    mu, kT : float or sequence (one per lead)
+        Chemical potentials and temperatures of the leads (bias: different μ_α).
+    sites : sequence of int, optional
+        Sites rotated together (default all: the uniform-rotation / macrospin tensor).
+    tol : float
+        Relative tolerance of the adaptive energy quadrature.
+    e_min : float, optional
+        Lower end of the energy integral (default: Gershgorin bound of the spectrum).
+
+    Returns
+    -------
+    Coefficient
+    """
+    t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
+                       tol=tol, e_min=e_min, power=2, what="the Gilbert damping (Eq. 19)")
+    return Coefficient(-t.real, err, "19")
+
+
+def inertia_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10,
+                   e_min=None):
+    r"""Inertia tensor, Eq. (22), in the project's sign convention.
+
+    ᾱ_ij = −2 ∫ dE/2π Im Tr[G_f^< X_i K₃ X_j],  K₃ = G^r (1 − ∂_E Σ) G^r (1 − ∂_E Σ) G^r
+
+    (the paper's (JM)²/2 σ_i (G^r)³ σ_j; K₃ = (G^r)³ in the wide-band limit). With it the
+    low-frequency damping of Eq. (30) is α̃(ω) = α̃(0) + 2iω α + ω² ᾱ + O(ω³) in the
+    wide-band limit (docs/theory.md).
+    """
+    t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
+                       tol=tol, e_min=e_min, power=3, what="the inertia tensor (Eq. 22)")
+    return Coefficient(-2 * t.imag, 2 * err, "22")
+
+
+def _two_energy(greens, m, omega, *, mu, kT, left, right, onsite_values, tol, e_min, what):
+    """i ∫ dE/2π Tr[G^<(E) L_i G^r(E+ω) R_j + G^a(E) L_i G^<(E+ω) R_j] (Eq. 30 form)."""
+    mu, kT = _occupations(greens, mu, kT)
+    m = greens.magnetization_array(m)
+    lo, hi, points = _energy_window(greens, mu, kT, onsite_values, e_min)
+    lo = lo - max(omega, 0.0)
+    hi = hi + max(-omega, 0.0)
+    points = sorted(set(points) | {p - omega for p in points if lo < p - omega < hi})
+
+    def integrand(e):
+        a = _Frozen(greens, e, m, onsite_values)
+        psi_a, fa = a.psi, _fermi(e, mu, kT)[a.labels]
+        b = _Frozen(greens, e + omega, m, onsite_values)
+        psi_b, fb = b.psi, _fermi(e + omega, mu, kT)[b.labels]
+        # term 1: i Σ_c f_c(E) ψ_c(E)† L_i G^r(E+ω) R_j ψ_c(E)
+        ka, kb = psi_a.shape[1], psi_b.shape[1]
+        g1 = b.gf.solve(np.hstack([r @ psi_a for r in right])) if ka else None
+        a = _Frozen(greens, e, m, onsite_values)      # refactorise at E
+        # term 2: Tr[G^a(E) L_i G^<(E+ω) R_j] = i Σ_c f_c ψ'_c† R_j G^a(E) L_i ψ'_c
+        #       = i Σ_c f_c (G^r(E) R_j ψ'_c)† L_i ψ'_c
+        g2 = a.gf.solve(np.hstack([r @ psi_b for r in right])) if kb else None
+        t = np.zeros((3, 3), dtype=complex)
+        for i in range(3):
+            for j in range(3):
+                if ka:
+                    t[i, j] += 1j * np.vdot(left[i] @ (psi_a * fa), g1[:, j * ka:(j + 1) * ka])
+                if kb:
+                    t[i, j] += 1j * np.vdot(g2[:, j * kb:(j + 1) * kb], left[i] @ (psi_b * fb))
+        t = 1j * t / (2 * np.pi)
+        return np.concatenate([t.real.ravel(), t.imag.ravel()])
+
+    value, err = _integrate(integrand, lo, hi, points, tol, what)
+    return value[:9].reshape(3, 3) + 1j * value[9:].reshape(3, 3), err
+
+
+def dynamic_damping(greens, m, omega, *, mu, kT=0.0, sites=None, onsite_values=None,
+                    tol=1e-10, e_min=None):
+    r"""Frequency-dependent damping kernel α̃(ω), Eq. (30) (paper's sign, project operators).
+
+    α̃_ij(ω) = i ∫ dE/2π Tr[G_0^<(E) X_i G_0^r(E+ω) X_j + G_0^a(E) X_i G_0^<(E+ω) X_j]
+
+    (the paper's (i/4)(JM)² σ … σ). Complex in general. Its expansion (docs/theory.md):
+    α̃(ω) = α̃(0) + 2iω α + ω² ᾱ + O(ω³) with α, ᾱ of :func:`gilbert_damping` and
+    :func:`inertia_tensor` (project signs; exact in ω for the first order, wide-band limit
+    for the second). The damping field of Eq. (29) at frequency ω is −α̃(ω) m(ω).
+    """
+    omega = float(omega)
+    if not np.isfinite(omega):
+        raise KwantLLGError(f"omega must be finite, got {omega!r}.")
+    xs = exchange_operators(greens, sites)
+    t, err = _two_energy(greens, m, omega, mu=mu, kT=kT, left=xs, right=xs,
+                         onsite_values=onsite_values, tol=tol, e_min=e_min,
+                         what="the dynamic damping (Eq. 30)")
+    return Coefficient(t, err, "30")
+
+
+def eta_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10,
+               e_min=None):
+    r"""The η tensor of Eq. (B5): −ds_D^(0)/dt = −η ṁ.
+
+    η_ij = (i/2) ∫ dE/2π Tr[G^< S_i G^r X_j + G^a S_i G^< X_j],  S_i = Σ_s σ_i,
+
+    i.e. η_ij = ∂s_{D,i}/∂m_j of the frozen spin density s_D = ⟨σ⟩/2 on ``sites`` (the
+    paper's (iJM/4) Tr[… σ … σ]). Real up to quadrature error; returned as its real part.
+    """
+    xs = exchange_operators(greens, sites)
+    ss = spin_operators(greens, sites)
+    t, err = _two_energy(greens, m, 0.0, mu=mu, kT=kT, left=ss, right=xs,
+                         onsite_values=onsite_values, tol=tol, e_min=e_min,
+                         what="the η tensor (Eq. B5)")
+    return Coefficient(t.real / 2, err / 2, "B5")
+
+
+def effective_gyromagnetic_ratio(eta, gamma=1.0):
+    """γ' = γ (1 + η)^{-1} of Eq. (B5) (a 3×3 matrix; η a Coefficient or array)."""
+    eta = np.asarray(getattr(eta, "value", eta), dtype=float)
+    if eta.shape != (3, 3):
+        raise KwantLLGError(f"eta must be 3×3, got shape {eta.shape}.")
+    mat = np.eye(3) + eta
+    if np.linalg.cond(mat) > 1e12:
+        raise KwantLLGError("1 + η is singular: no effective gyromagnetic ratio.")
+    return gamma * np.linalg.inv(mat)
+
+
+# ------------------------------------------------------------------ spin density and torque
+class SpinDensity:
+    """Frozen nonequilibrium spin density, Eqs. (11, 14).
+
+    Attributes
+    ----------
+    sigma : ndarray (num_sites, 3)
+        ⟨σ⟩ per site (project convention); the paper's s = ⟨σ⟩/2.
+    error : float
+    """
+
+    def __init__(self, sigma, error):
+        self.sigma, self.error = sigma, float(error)
+
+    @property
+    def total(self):
+        """s_D = Σ_sites ⟨σ⟩/2 (Eq. 11, the paper's convention)."""
+        return self.sigma.sum(axis=0) / 2
+
+
+def spin_density(greens, m, *, mu, kT=0.0, onsite_values=None, tol=1e-10, e_min=None):
+    r"""⟨σ⟩ per site from s_D = −(i/2) ∫ dE/2π Tr[σ G_f^<] (Eqs. 11, 14), with bias.
+
+    G^< = i Σ_α f_α ψ_α ψ_α^†; the real-axis integral covers the scattering states.
+    """
+    mu, kT = _occupations(greens, mu, kT)
+    m = greens.magnetization_array(m)
+    lo, hi, points = _energy_window(greens, mu, kT, onsite_values, e_min)
+    n = greens.num_sites
+
+    def integrand(e):
+        fr = _Frozen(greens, e, m, onsite_values)
+        w = _fermi(e, mu, kT)[fr.labels]
+        psi = (fr.psi * np.sqrt(w)).reshape(n, 2, -1)
+        return np.einsum("sak,iab,sbk->si", psi.conj(), SIGMA, psi).real.ravel() / (2 * np.pi)
+
+    value, err = _integrate(integrand, lo, hi, points, tol, "the spin density (Eq. 14)")
+    return SpinDensity(value.reshape(n, 3), err)
+
+
+def time_reversal_split(greens, m, *, mu, kT=0.0, reversed_greens=None, onsite_values=None,
+                        tol=1e-10):
+    r"""Split of s_D into time-reversal symmetric and antisymmetric parts (Eq. 13).
+
+    Time reversal flips m and every magnetic field and leaves the spin-orbit coupling
+    invariant; spin is odd. Hence
+
+        s^s(m) = [s(m) − s̄(−m)]/2,   s^a(m) = [s(m) + s̄(−m)]/2,
+
+    with s̄ the density of the time-reversed system: ``reversed_greens`` (a FrozenGreens of the
+    same system with the Zeeman fields reversed, e.g. ``B → −B`` in the params); default
+    ``greens`` itself (no field other than the exchange). s^s contains the equilibrium
+    density; s^a needs a bias (the current-induced, spin-transfer/spin-orbit part).
+    Returns (s^s, s^a) as SpinDensity objects.
+    """
+    m = greens.magnetization_array(m)
+    other = greens if reversed_greens is None else reversed_greens
+    if other.num_sites != greens.num_sites:
+        raise KwantLLGError("reversed_greens must describe the same system as greens.")
+    plus = spin_density(greens, m, mu=mu, kT=kT, onsite_values=onsite_values, tol=tol)
+    minus = spin_density(other, -m, mu=mu, kT=kT, onsite_values=onsite_values, tol=tol)
+    err = plus.error + minus.error
+    return (SpinDensity((plus.sigma - minus.sigma) / 2, err),
+            SpinDensity((plus.sigma + minus.sigma) / 2, err))
+
+
+class SpinTorque:
+    """Torque T = J m × ⟨σ⟩ and its fieldlike / dampinglike components (Eq. 13).
+
+    Attributes
+    ----------
+    torque : ndarray (3,)
+    fieldlike, dampinglike : float
+        Components along the unit vectors m × u and m × (m × u).
+    """
+
+    def __init__(self, torque, fieldlike, dampinglike):
+        self.torque, self.fieldlike, self.dampinglike = torque, fieldlike, dampinglike
+
+
+def spin_torque(m, sigma, J, u):
+    r"""Electron torque on a macrospin and its fieldlike/dampinglike split (Eq. 13).
+
+    With the exchange energy J m·⟨σ⟩ the field on m is h = −J⟨σ⟩ and (γ = 1)
+    T = −m × h = J m × ⟨σ⟩ (the paper's −J M × s_D with s_D = ⟨σ⟩/2 and JM/2 → J).
+
+    Parameters
+    ----------
+    m : array_like (3,)
+        Unit magnetisation.
+    sigma : array_like (3,)
+        Total ⟨σ⟩ (e.g. ``SpinDensity.sigma.sum(0)`` or its s^a part times 2).
+    J : float
+    u : array_like (3,)
+        Spin-current direction; its part ⊥ m is used (u·M = 0 in the paper).
+    """
+    m = np.asarray(m, dtype=float)
+    u = np.asarray(u, dtype=float)
+    u = u - np.dot(u, m) * m
+    if np.linalg.norm(u) < 1e-12:
+        raise KwantLLGError("u must not be parallel to m.")
+    u = u / np.linalg.norm(u)
+    torque = J * np.cross(m, np.asarray(sigma, dtype=float))
+    e_fl = np.cross(m, u)
+    e_dl = np.cross(m, e_fl)
+    return SpinTorque(torque, float(torque @ e_fl), float(torque @ e_dl))
