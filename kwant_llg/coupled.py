@@ -307,16 +307,10 @@ class PumpedLLG:
         greens = self._greens
         onsite = dict(zip(self.drive.names, (float(v) for v in values)))
         if self.torque == "adiabatic":
-            from . import adiabatic
-            fermi_sea_density = getattr(adiabatic, "fermi_sea_density", None)
-            if fermi_sea_density is None:
-                raise KwantLLGError("torque='adiabatic' needs kwant_llg.adiabatic."
-                                    "fermi_sea_density, which this installation lacks.")
-            sites = self.model.gate_sites
-            spins = spins + np.array([
-                fermi_sea_density(greens, m, y, sites, mu=self.energy,
-                                  onsite_values=onsite).spin
-                for y in self.model.gate_blocks])
+            from .adiabatic import fermi_sea_density
+            sea = fermi_sea_density(greens, m, self.model.gate_blocks, self.model.gate_sites,
+                                    mu=self.energy, onsite_values=onsite)   # all gates at once
+            spins = spins + sea.spin
         static = None
         if self.equilibrium:
             from .contour import equilibrium_density

@@ -264,8 +264,6 @@ def test_equilibrium_option_adds_minus_J_equilibrium_spin():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not hasattr(kl.adiabatic, "fermi_sea_density"),
-                    reason="kwant_llg.adiabatic.fermi_sea_density not available")
 def test_adiabatic_torque_adds_the_fermi_sea_term():
     fsyst, lattice, m = _tiny()
     kw = dict(drive=PumpDrive(0.3, 1.0), energy=E, params=kl.devices.seed_params(),
