@@ -348,7 +348,8 @@ class PumpedLLG:
             raise ConvergenceError(
                 f"The pumped LLG integration became unstable at t = {t:.6g} (|m| drifted by "
                 f"{err:.3g} in one step, or NaN appeared). Use a smaller time step than "
-                f"dt = {dt}.")
+                f"dt = {dt}, or integrator='dopri5': near narrow resonances of the gates the "
+                "electron field J<σ> becomes very large (docs/theory.md).")
         self._check(new, t + dt)
         return new
 
