@@ -213,7 +213,12 @@ def _pump_subcommands():
     return (cli_pump._add_pump, cli_pump._add_sweep_amplitude, cli_pump._add_sweep_frequency)
 
 
-_SUBCOMMANDS = (_add_transport,) + _pump_subcommands()
+def _damping_subcommands():
+    from . import cli_damping
+    return (cli_damping._add_damping,)
+
+
+_SUBCOMMANDS = (_add_transport,) + _pump_subcommands() + _damping_subcommands()
 
 
 def _arguments(args):

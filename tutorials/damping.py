@@ -23,6 +23,131 @@ import kwant_llg
 from kwant_llg import macrospin, spatial
 
 
+# ------------------------------------------------------------------ the molecular magnet
+def molecular_magnet(*, J=0.5, t_so=0.05, polarization=(0.0, 0.0)):
+    """A two-level dot with spin-orbit hopping and wide-band leads (Fig. 1, Eqs. 2–7)."""
+    from kwant_llg import molecule
+    t = np.array([[0.0, t_so], [-t_so, 0.0]])
+    fsyst = molecule.molecule([-0.3, 0.4], t_so=t, gamma=(0.1, 0.1), polarization=polarization,
+                              lead_hopping=10.0).finalized()
+    return kwant_llg.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+
+
+def direction(theta, phi=0.0):
+    return np.array([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)])
+
+
+def uniform(greens, theta, phi=0.0):
+    return np.tile(direction(theta, phi), (greens.num_sites, 1))
+
+
+def transverse(tensor, m):
+    """Mean of the two diagonal entries of a tensor in the plane ⊥ m (what damps a small
+    precession about m)."""
+    e1 = np.cross(m, [0.0, 1.0, 0.0] if abs(m[1]) < 0.9 else [1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(m, e1)
+    return 0.5 * (e1 @ tensor @ e1 + e2 @ tensor @ e2)
+
+
+# ------------------------------------------------------------------ 1. Gilbert damping
+def damping_sweeps(greens, small=False):
+    """α (Eq. 19) versus Fermi energy, bias and magnetisation angle."""
+    from kwant_llg import coefficients
+    tol = 1e-6
+    theta0 = 0.4
+    m0 = uniform(greens, theta0)
+    energies = np.array([-0.3, 0.0, 0.4]) if small else np.linspace(-0.8, 0.9, 18)
+    biases = np.array([0.0, 0.4]) if small else np.linspace(0.0, 0.8, 9)
+    angles = np.array([0.4, 1.2]) if small else np.linspace(0.0, np.pi, 9)
+    res = {"energies": energies, "biases": biases, "angles": angles}
+    res["alpha_E"] = np.array([coefficients.gilbert_damping(greens, m0, mu=e, tol=tol).value
+                               for e in energies])
+    res["alpha_V"] = np.array([coefficients.gilbert_damping(greens, m0, mu=(v / 2, -v / 2),
+                                                            tol=tol).value for v in biases])
+    res["alpha_theta"] = np.array([coefficients.gilbert_damping(greens, uniform(greens, th),
+                                                                mu=0.0, tol=tol).value
+                                   for th in angles])
+    # 1b. Brataas–Tserkovnyak–Bauer: at T = 0 and V = 0 the symmetric part of Eq. (19) equals
+    # α^BTB/2 from the energy derivative of the S matrix at E_F (Eq. D1, kwant_llg.scattering)
+    from kwant_llg import scattering
+    res["alpha_btb"] = np.array([scattering.btb_damping(greens, m0, e) / 2 for e in energies])
+    for e, a, b in zip(energies, res["alpha_E"], res["alpha_btb"]):
+        diff = np.abs(0.5 * (a + a.T) - b).max()
+        print(f"  E_F = {e:+.3f}: |α_sym − α_BTB/2|_max = {diff:.1e} (α_sym max {np.abs(a).max():.3f})")
+        assert diff < 1e-4 * max(1.0, np.abs(a).max())
+    for name, key, xs in (("E_F", "alpha_E", energies), ("V", "alpha_V", biases),
+                          ("θ", "alpha_theta", angles)):
+        for x, a in zip(xs, res[key]):
+            eig = np.linalg.eigvalsh(0.5 * (a + a.T))
+            print(f"  {name} = {x:+.3f}: α_xx {a[0, 0]:+.4f}  α_yy {a[1, 1]:+.4f}  "
+                  f"α_zz {a[2, 2]:+.4f}  α_xy {a[0, 1]:+.4f}  eig(α_sym) {np.round(eig, 4)}")
+    # in equilibrium the symmetric part dissipates: positive semidefinite
+    for a in list(res["alpha_E"]) + list(res["alpha_theta"]):
+        assert np.linalg.eigvalsh(0.5 * (a + a.T)).min() > -1e-6
+    # α at zero bias is the first entry of the bias sweep and the E_F = 0 point
+    assert np.allclose(res["alpha_V"][0], res["alpha_E"][list(energies).index(0.0)], atol=1e-6)
+    return res
+
+
+# ------------------------------------------------------------------ 2. inertia and nutation
+def inertia_and_nutation(greens, small=False):
+    """ᾱ (Eq. 22) and the inertial macrospin (Eq. 21) with the microscopic α and ᾱ."""
+    from kwant_llg import coefficients
+    theta0 = 0.4
+    m_eq = direction(theta0)
+    m = uniform(greens, theta0)
+    alpha = coefficients.gilbert_damping(greens, m, mu=0.0, tol=1e-6).value
+    inertia = coefficients.inertia_tensor(greens, m, mu=0.0, tol=1e-6).value
+    a_perp, tau = transverse(alpha, m_eq), transverse(inertia, m_eq)
+    print(f"  transverse α = {a_perp:.4f}, transverse ᾱ = {tau:.4f}")
+    assert a_perp > 0 and tau > 0
+    # macrospin held along m_eq by a field H (e.g. an anisotropy field), tilted and released
+    H = 0.2
+    s = macrospin.Macrospin(direction(theta0 + 0.02), field=H * m_eq, alpha=a_perp,
+                            inertia=tau, dt=tau / 40, v0=(0, 0, 0))
+    times = np.arange(0, (6 if small else 20) * 2 * np.pi * tau, tau / 40)
+    traj = s.trajectory(times)
+    e1 = np.cross(m_eq, [0, 1, 0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(m_eq, e1)
+    u = traj @ e1 + 1j * (traj @ e2)
+    slow, fast = macrospin.nutation_roots(field=H, alpha=a_perp, inertia=tau)
+    # remove the slow precession (amplitude by least squares), then read the nutation
+    # frequency off the phase slope of what is left
+    basis = np.stack([np.exp(slow * times), np.exp(fast * times)], axis=1)
+    coef = np.linalg.lstsq(basis, u, rcond=None)[0]
+    nut = u - coef[0] * np.exp(slow * times)
+    omega_n = np.polyfit(times, np.unwrap(np.angle(nut)), 1)[0]
+    print(f"  nutation: measured ω_n = {omega_n:+.4f}, exact root of τs² + (α+i)s + γH = 0: "
+          f"{fast.imag:+.4f}, 1/ᾱ = {1 / tau:.4f}")
+    assert abs(omega_n / fast.imag - 1) < 1e-3
+    return dict(alpha=alpha, inertia=inertia, alpha_perp=a_perp, tau=tau, times=times, u=u,
+                omega_n=omega_n, exact=fast)
+
+
+# ------------------------------------------------------------------ 3. FMR line width
+def fmr(alpha_perp, small=False):
+    """Driven macrospin: simulated resonance curve against the Lorentzian of α."""
+    H0, h = 1.0, 1e-4
+    omegas = np.linspace(0.7, 1.3, 5 if small else 13)
+    radii = []
+    for w in omegas:
+        s = macrospin.Macrospin((0, 0, 1), field=macrospin.RotatingField((0, 0, H0), h, w),
+                                alpha=alpha_perp, dt=0.05)
+        t0 = 12 / (alpha_perp * H0)
+        traj = s.trajectory(np.linspace(t0, t0 + 2 * np.pi / w, 5))
+        radii.append(np.mean(np.hypot(traj[:, 0], traj[:, 1])))
+    radii = np.array(radii)
+    expected = np.abs(macrospin.fmr_susceptibility(omegas, field=H0, alpha=alpha_perp)) * h
+    print("  ω:        " + " ".join(f"{w:8.3f}" for w in omegas))
+    print("  simulated " + " ".join(f"{r:8.2e}" for r in radii))
+    print("  Lorentz   " + " ".join(f"{r:8.2e}" for r in expected))
+    assert np.allclose(radii, expected, rtol=2e-2)
+    return dict(omegas=omegas, radii=radii, expected=expected,
+                half_width=alpha_perp * H0 / (1 + alpha_perp ** 2))
+
+
 # ------------------------------------------------------------------ 4. spin-transfer torque
 def spin_transfer(small=False):
     """b_J, c_J and β of Bloch walls of increasing width in a W = 6 ribbon (Sec. IV D)."""
@@ -57,17 +182,64 @@ def plot_spin_transfer(rows, ax):
     ax.legend()
 
 
-def main(small=False, show=True):
+SECTIONS = ("damping", "inertia", "fmr", "spin_transfer")
+
+
+def main(small=False, show=True, sections=SECTIONS):
     results = {}
-    print("4. Spin-transfer coefficients of a domain wall under bias")
-    results["spin_transfer"] = spin_transfer(small)
+    greens = molecular_magnet() if set(sections) & {"damping", "inertia", "fmr"} else None
+    if "damping" in sections:
+        print("1. Gilbert damping of the molecular magnet (Eq. 19)")
+        results["damping"] = damping_sweeps(greens, small)
+    if "inertia" in sections or "fmr" in sections:
+        print("2. Inertia (Eq. 22) and nutation of the macrospin (Eq. 21)")
+        results["inertia"] = inertia_and_nutation(greens, small)
+    if "fmr" in sections:
+        print("3. FMR of the driven macrospin")
+        results["fmr"] = fmr(results["inertia"]["alpha_perp"], small)
+    if "spin_transfer" in sections:
+        print("4. Spin-transfer coefficients of a domain wall under bias")
+        results["spin_transfer"] = spin_transfer(small)
     if show:
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(5, 4))
-        plot_spin_transfer(results["spin_transfer"], ax)
-        fig.tight_layout()
-        plt.show()
+        plot(results)
     return results
+
+
+def plot(results):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+    if "damping" in results:
+        d = results["damping"]
+        for ax, key, xs, label in ((axes[0, 0], "alpha_E", d["energies"], "Fermi energy"),
+                                   (axes[0, 1], "alpha_V", d["biases"], "bias V"),
+                                   (axes[0, 2], "alpha_theta", d["angles"], "θ (rad)")):
+            for (i, j), name in (((0, 0), "α_xx"), ((1, 1), "α_yy"), ((2, 2), "α_zz"),
+                                 ((0, 1), "α_xy")):
+                ax.plot(xs, d[key][:, i, j], "o-", label=name)
+            ax.set_xlabel(label)
+            ax.legend()
+        axes[0, 0].plot(d["energies"], d["alpha_btb"][:, 0, 0], "k+", ms=10, label="BTB/2, xx")
+        axes[0, 0].legend()
+        axes[0, 0].set_title("Gilbert damping, Eq. (19)")
+    if "inertia" in results:
+        r = results["inertia"]
+        ax = axes[1, 0]
+        ax.plot(r["times"], r["u"].real, lw=0.8)
+        ax.set_xlabel("t")
+        ax.set_ylabel("δm ⊥ (e₁)")
+        ax.set_title(f"precession + nutation, ω_n = {abs(r['omega_n']):.2f}")
+    if "fmr" in results:
+        r = results["fmr"]
+        ax = axes[1, 1]
+        ax.plot(r["omegas"], r["radii"], "o", label="simulated")
+        ax.plot(r["omegas"], r["expected"], "-", label="Lorentzian of α")
+        ax.set_xlabel("drive ω")
+        ax.set_title("FMR cone radius")
+        ax.legend()
+    if "spin_transfer" in results:
+        plot_spin_transfer(results["spin_transfer"], axes[1, 2])
+    fig.tight_layout()
+    plt.show()
 
 
 if __name__ == "__main__":
