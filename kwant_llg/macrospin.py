@@ -262,7 +262,7 @@ def _vector(v, name):
     return v
 
 
-def _tensor(value, name, *, positive):
+def _tensor(value, name, *, positive, check=True):
     a = np.asarray(value, dtype=float)
     if a.ndim == 0:
         if not np.isfinite(a) or a < 0 or (positive and a == 0):
@@ -272,7 +272,7 @@ def _tensor(value, name, *, positive):
     if a.shape != (3, 3) or not np.all(np.isfinite(a)):
         raise KwantLLGError(f"{name} must be a number or a finite 3x3 tensor, got shape {a.shape}.")
     eig = np.linalg.eigvalsh(0.5 * (a + a.T))
-    if eig.min() < -1e-12 * max(1.0, abs(eig).max()):
+    if check and eig.min() < -1e-12 * max(1.0, abs(eig).max()):
         raise KwantLLGError(f"{name} must be positive semidefinite (its symmetric part has the "
                             f"eigenvalue {eig.min():.3g}); a negative part pumps energy in.")
     return a
@@ -320,6 +320,10 @@ class Macrospin:
         Initial dm/dt for the inertial equation (projected ⊥ m0). Default: the velocity of
         the adiabatic LLG at m0, so that nutation is only excited by later changes.
     time : float
+    allow_antidamping : bool
+        Accept a damping tensor whose symmetric part has negative eigenvalues (a biased
+        junction can pump energy into the magnet, Eq. 19 out of equilibrium); by default
+        such a tensor is refused as a likely sign error.
 
     Attributes
     ----------
@@ -338,7 +342,8 @@ class Macrospin:
     """
 
     def __init__(self, m0, *, field, alpha=0.0, inertia=None, torque=None, gamma=1.0,
-                 dt=0.01, integrator="rk4", alpha_update="continuous", v0=None, time=0.0):
+                 dt=0.01, integrator="rk4", alpha_update="continuous", v0=None, time=0.0,
+                 allow_antidamping=False):
         m0 = _vector(m0, "m0")
         if abs(np.linalg.norm(m0) - 1) > 1e-8:
             raise KwantLLGError(f"m0 must be a unit vector, got |m0| = {np.linalg.norm(m0):.6g}.")
@@ -352,7 +357,9 @@ class Macrospin:
         if alpha_update not in _ALPHA_UPDATES:
             raise KwantLLGError(f"alpha_update must be one of {_ALPHA_UPDATES}, got {alpha_update!r}.")
         self.alpha_update = alpha_update
-        self._alpha_src = alpha if callable(alpha) else _tensor(alpha, "alpha", positive=False)
+        self.allow_antidamping = bool(allow_antidamping)
+        self._alpha_src = alpha if callable(alpha) else _tensor(
+            alpha, "alpha", positive=False, check=not self.allow_antidamping)
         self._inertia_src = None if inertia is None else inertia if callable(inertia) \
             else _tensor(inertia, "inertia", positive=True)
         self.stepper = get_integrator(integrator)
@@ -389,7 +396,7 @@ class Macrospin:
             return self._frozen
         alpha = self._alpha_src
         if callable(alpha):
-            alpha = _tensor(alpha(m), "alpha(m)", positive=False)
+            alpha = _tensor(alpha(m), "alpha(m)", positive=False, check=not self.allow_antidamping)
         inertia = self._inertia_src
         if callable(inertia):
             inertia = _tensor(inertia(m), "inertia(m)", positive=True)

@@ -202,3 +202,12 @@ def test_kernel_response_matches_driven_inertial_macrospin():
                          inertia=tau, dt=0.025)
         traj = s.trajectory(np.linspace(120, 120 + 2 * np.pi / w, 5))
         assert np.mean(np.hypot(traj[:, 0], traj[:, 1])) == pytest.approx(expected, rel=3e-3)
+
+
+def test_antidamping_only_on_request():
+    anti = np.diag([-0.05, -0.05, 0.0])
+    with pytest.raises(KwantLLGError, match="positive semidefinite"):
+        ms.Macrospin(tilted(0.2), field=(0, 0, 1), alpha=anti)
+    # with a negative damping the precession cone opens: tan(θ/2) grows as e^{+0.05 γHt/(1+α²)}
+    s = ms.Macrospin(tilted(0.2), field=(0, 0, 1), alpha=lambda m: anti, allow_antidamping=True)
+    assert np.arccos(s.evolve(10).m[2]) > 0.3
