@@ -355,7 +355,8 @@ class Macrospin:
                 raise KwantLLGError(f"{name} must be a finite positive number, got {value!r}.")
         self.gamma, self.dt = float(gamma), float(dt)
         if alpha_update not in _ALPHA_UPDATES:
-            raise KwantLLGError(f"alpha_update must be one of {_ALPHA_UPDATES}, got {alpha_update!r}.")
+            raise KwantLLGError(f"alpha_update must be one of {_ALPHA_UPDATES}, "
+                                f"got {alpha_update!r}.")
         self.alpha_update = alpha_update
         self.allow_antidamping = bool(allow_antidamping)
         self._alpha_src = alpha if callable(alpha) else _tensor(

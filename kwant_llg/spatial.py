@@ -81,7 +81,8 @@ def ribbon(L, W, *, left=(0, 0, 1), right=(0, 0, -1)):
         m_lead = np.asarray(direction, dtype=float)
         if m_lead.shape != (3,) or not np.isfinite(np.linalg.norm(m_lead)) \
                 or np.linalg.norm(m_lead) == 0:
-            raise KwantLLGError(f"Lead magnetisations must be nonzero 3-vectors, got {direction!r}.")
+            raise KwantLLGError("Lead magnetisations must be nonzero 3-vectors, "
+                                f"got {direction!r}.")
         lead = kwant.Builder(kwant.TranslationalSymmetry(sym))
         lead[(lat(0, y) for y in range(W))] = _lead_onsite(m_lead / np.linalg.norm(m_lead))
         lead[lat.neighbors()] = hopping

@@ -196,7 +196,8 @@ def test_kernel_response_matches_driven_inertial_macrospin():
     # inertial LLG under a circular drive (resonance pulled down by the inertia)
     H0, alpha, tau, h = 1.0, 0.08, 0.1, 2e-4
     for w in (0.85, 1.0):
-        chi = ms.driven_susceptibility(w, field=H0, alpha_tilde=lambda x: -1j * x * alpha - x * x * tau)
+        chi = ms.driven_susceptibility(w, field=H0,
+                                       alpha_tilde=lambda x: -1j * x * alpha - x * x * tau)
         expected = abs((chi[0] @ np.array([1, 1j]))[0]) * h
         s = ms.Macrospin((0, 0, 1), field=ms.RotatingField((0, 0, H0), h, w), alpha=alpha,
                          inertia=tau, dt=0.025)
