@@ -476,7 +476,7 @@ def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densitie
         intervals = man.split_intervals(intervals, int(subintervals))
     if not intervals:
         raise KwantLLGError(f"No lead mode is occupied below E_F = {energy}: raise the energy.")
-    state = man.State(tsyst, tmax=float(times[-1]) + 1e-9, occupations=occupation,
+    state = man.State(tsyst, tmax=max(float(times[-1]), 1.0), occupations=occupation,
                       params=params0, spectra=spectra, intervals=intervals, refine=False)
     if refine:
         state.refine_intervals(atol=refine_tol, rtol=refine_tol)
