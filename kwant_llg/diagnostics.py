@@ -61,7 +61,8 @@ def density_ratio(first_order, frozen, sites=None):
     """‖ρ^(1)‖ / ‖ρ^(0)‖ (Frobenius norms over the chosen sites) of two (num_sites, 3) arrays."""
     a, b = np.asarray(first_order, float), np.asarray(frozen, float)
     if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 3:
-        raise KwantLLGError(f"Expected two (num_sites, 3) spin densities, got {a.shape}, {b.shape}.")
+        raise KwantLLGError(
+            f"Expected two (num_sites, 3) spin densities, got {a.shape}, {b.shape}.")
     if sites is not None:
         a, b = a[sites], b[sites]
     nb = np.linalg.norm(b)

@@ -193,7 +193,8 @@ class FloquetSolution:
 
     def _lead(self, lead):
         if not (isinstance(lead, (int, np.integer)) and 0 <= lead < self.num_leads):
-            raise KwantLLGError(f"lead must be a lead index in [0, {self.num_leads}), got {lead!r}.")
+            raise KwantLLGError(
+                f"lead must be a lead index in [0, {self.num_leads}), got {lead!r}.")
         return int(lead)
 
     def _sideband(self, n):
