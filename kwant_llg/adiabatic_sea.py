@@ -42,7 +42,7 @@ from . import leads as _leads
 from .greens import HAVE_MUMPS, _mumps
 
 __all__ = ["surface_greens_derivative", "selfenergy_derivative", "lead_selfenergy_derivatives",
-           "sea_blocks", "fermi_window_rule"]
+           "sea_blocks", "fermi_window_rule", "lead_thresholds"]
 
 
 def surface_greens_derivative(z, h0, v, *, tol=1e-14, max_iter=200):
@@ -145,6 +145,7 @@ class _Workspace:
         backend = greens.solver if (greens.solver != "mumps" or HAVE_MUMPS) else "superlu"
         self.factor = _Factor(greens._rows, greens._cols, greens._norb, backend)
         self.dsigma = {}
+        self.thresholds = None
         self.cache_size = greens.lead_cache_size
 
     def dsigma_at(self, greens, z):
@@ -322,19 +323,51 @@ def fermi_window_rule(n):
     return nodes, w.sum() * vecs[0] ** 2
 
 
+def lead_thresholds(greens, lower, upper, *, n_k=401):
+    """Energies in [lower, upper] where a lead subband opens or closes (band extrema).
+
+    From Kwant's band structure of every lead on a k grid of ``n_k`` points in [−π, π]
+    (containing 0 and ±π, where the extrema of simple leads lie): local extrema of every
+    (sorted) band. Cached per FrozenGreens.
+    """
+    import kwant
+    ws = _workspace(greens)
+    if ws.thresholds is None:
+        ks = np.linspace(-np.pi, np.pi, n_k)
+        found = []
+        for lead in greens.fsyst.leads:
+            bands = kwant.physics.Bands(lead, params=greens.params)
+            energies = np.array([bands(k) for k in ks])
+            slope = np.diff(energies, axis=0)
+            turn = np.sign(slope[1:]) != np.sign(slope[:-1])
+            found.append(energies[1:-1][turn])
+            found.append(energies[[0, n_k // 2]].ravel())
+        t = np.unique(np.concatenate(found))
+        keep = np.concatenate([[True], np.diff(t) > 1e-9 * max(1.0, np.abs(t).max())])
+        ws.thresholds = t[keep]
+    t = ws.thresholds
+    return t[(t > lower) & (t < upper)]
+
+
 def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_points, tol,
                            max_points, onsite_values=None):
     """Term (A) at kT > 0: ∫ dE (−∂f/∂E) (1/2π) G^r Ḣ G^a on the real axis.
 
     G^r Ḣ G^a mixes retarded and advanced functions and is not analytic, so it is integrated
-    on the real axis. With the Gauss rule of the weight −∂f/∂E itself
-    (:func:`fermi_window_rule`) the nodes need only resolve G^r Ḣ G^a, not the Fermi window;
-    rules of 16, 24, 32 and 48 nodes are tried until two successive ones agree to
-    ``tol``. If G^r varies faster than that (resonances narrower than kT), adaptive
-    Gauss–Legendre panels on [μ − 40kT, μ + 40kT] take over.
+    on the real axis over μ ± x with x = kT·min(40, ln(‖Ḣ‖/tol) + 8) (the weight beyond is
+    below e^{−x/kT}). Where no lead subband opens in the window, with the Gauss
+    rule of the weight −∂f/∂E itself (:func:`fermi_window_rule`): the nodes need only resolve
+    G^r Ḣ G^a, and rules of 16, 24, 32 and 48 nodes are tried until two successive ones agree
+    to ``tol``. Otherwise (or if that fails: resonances narrower than kT) the window is cut
+    at the lead thresholds (:func:`lead_thresholds`), where Σ has square-root branch points,
+    and each piece [a, b] is integrated in θ with E = a + (b − a)(1 − cos θ)/2, which makes
+    √(E − a) and √(b − E) smooth, by adaptive Gauss–Legendre panels.
     """
+    scale = max(np.linalg.norm(hdot, ord=2, axis=(-2, -1)).max(initial=0.0), 1e-300)
+    tail = kT * min(_contour.TAIL, np.log(max(scale / tol, 1.0)) + 8.0)
+    edges = lead_thresholds(greens, mu - tail, mu + tail)
     count, previous = 0, None
-    for n in (16, 24, 32, 48):
+    for n in (16, 24, 32, 48) if len(edges) == 0 else ():
         if count + n > max_points:
             break
         s, w = fermi_window_rule(n)
@@ -348,13 +381,15 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
                 return value, error, count
         previous = value
 
-    tail = _contour.TAIL * kT
+    def piece(a, b):
+        def weight(theta):
+            e = a + 0.5 * (b - a) * (1 - np.cos(theta))
+            f = _contour._fermi_real(e, mu, kT)
+            return e, f * (1 - f) / kT * 0.5 * (b - a) * np.sin(theta)
+        return _contour._Segment(0.0, np.pi, weight)
 
-    def weight(e):
-        f = _contour._fermi_real(e, mu, kT)
-        return e, f * (1 - f) / kT
-
-    segments = [_contour._Segment(mu - tail, mu, weight), _contour._Segment(mu, mu + tail, weight)]
+    points = np.concatenate([[mu - tail], edges, [mu + tail]])
+    segments = [piece(a, b) for a, b in zip(points[:-1], points[1:])]
 
     def evaluate(energies):
         return np.array([fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols,
