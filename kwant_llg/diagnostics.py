@@ -21,7 +21,7 @@ import numpy as np
 from ._common import KwantLLGError, site_field
 
 __all__ = ["AdiabaticityWarning", "Adiabaticity", "dwell_time", "density_ratio",
-           "adiabaticity"]
+           "adiabaticity", "pump_adiabaticity"]
 
 
 class AdiabaticityWarning(UserWarning):
@@ -138,4 +138,44 @@ def adiabaticity(*, omega=None, first_order=None, frozen=None, sites=None, fsyst
             raise KwantLLGError("The dwell-time measure needs energy= (the Fermi energy).")
         res.dwell_time = dwell_time(fsyst, energy, params=params, m=m)
         res.omega_dwell = abs(omega) * res.dwell_time
+    return res
+
+
+def pump_adiabaticity(greens, m, drive, *, mu, n_times=4, sites=None, fermi_sea=True,
+                      threshold=0.1, tol=1e-6):
+    """Adiabaticity of gate pumping of a frozen texture: both measures of :func:`adiabaticity`.
+
+    The density ratio is max_t ‖ρ^(1)(t)‖/‖ρ^(0)(t)‖ over ``n_times`` equally spaced times of
+    the period, with ρ^(1) the first-order spin density of :func:`kwant_llg.adiabatic.
+    first_order_density` (Ḣ = Σ_p v̇_p Y_p; Fermi-surface + Fermi-sea term unless
+    ``fermi_sea=False``) and ρ^(0) the frozen equilibrium spin density
+    (:func:`kwant_llg.contour.equilibrium_density`), both at T = 0 and Fermi energy ``mu``,
+    on ``sites`` (default: all). ω τ_d uses the dwell time at v = 0.
+
+    Returns
+    -------
+    Adiabaticity
+    """
+    from . import adiabatic, contour
+    from .pumping import PumpDrive
+
+    if not isinstance(drive, PumpDrive):
+        raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
+    if not (isinstance(n_times, (int, np.integer)) and n_times >= 1):
+        raise KwantLLGError(f"n_times must be a positive integer, got {n_times!r}.")
+    mag = greens.magnetization_array(m)
+    gates = np.flatnonzero(sum(np.abs(greens.onsite_terms[n]).sum(axis=(1, 2))
+                               for n in drive.names))
+    ratio = 0.0
+    for t in np.arange(n_times) * drive.period / n_times:
+        values = drive.onsite_values(t)
+        hdot = sum(r * greens.onsite_terms[n][gates] for n, r in zip(drive.names, drive.rates(t)))
+        first = adiabatic.first_order_density(greens, mag, hdot, gates, mu=mu,
+                                              fermi_sea=fermi_sea, onsite_values=values, tol=tol)
+        frozen = contour.equilibrium_density(greens, mag, mu=mu, onsite_values=values, tol=tol)
+        ratio = max(ratio, density_ratio(first.spin, frozen.spin, sites))
+    params = dict(greens.params, **greens._onsite_values(None))
+    res = adiabaticity(omega=drive.omega, fsyst=greens.fsyst, energy=mu, params=params,
+                       m=mag, threshold=threshold)
+    res.density_ratio = ratio
     return res

@@ -56,3 +56,24 @@ def test_diagnostics_errors():
         diagnostics.adiabaticity(omega=1.0, fsyst=_chain(3), params={})
     with pytest.raises(KwantLLGError, match="No open channels"):
         diagnostics.dwell_time(_chain(3), -1.0, params={})
+
+
+def test_pump_adiabaticity_scales_with_omega():
+    # ρ^(1) ∝ ω while ρ^(0) and τ_d do not depend on ω: both measures are linear in ω
+    from kwant_llg import devices, textures
+    from kwant_llg.greens import FrozenGreens
+    from kwant_llg.pumping import PumpDrive
+
+    fsyst = devices.skyrmion_device(6, 4, gates=(1, 4)).finalized()
+    m = textures.skyrmion(fsyst, center=(2.5, 1.5), radius=1.5)
+    greens = FrozenGreens(fsyst, params=devices.seed_params(), onsite_parameters=("V1", "V2"))
+    fast, slow = (diagnostics.pump_adiabaticity(greens, m, PumpDrive(0.8, w), mu=1.5,
+                                                n_times=1, fermi_sea=False) for w in (1.0, 0.01))
+    assert fast.density_ratio == pytest.approx(100 * slow.density_ratio, rel=1e-6)
+    assert fast.omega_dwell == pytest.approx(100 * slow.omega_dwell, rel=1e-10)
+    assert fast.dwell_time == pytest.approx(diagnostics.dwell_time(
+        fsyst, 1.5, params=dict(devices.seed_params()), m=m), rel=1e-12)
+    # the seed's drive (ω = 1, V = 0.8) is far outside the adiabatic range: ω τ_d = 1.8
+    assert not fast.ok and slow.ok
+    with pytest.warns(diagnostics.AdiabaticityWarning):
+        fast.warn_once()

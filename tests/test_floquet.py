@@ -9,7 +9,7 @@ from kwant_llg._common import BandEdgeError, KwantLLGError, SIGMA, site_field
 from kwant_llg.greens import FrozenGreens
 from kwant_llg.pumping import PumpDrive
 
-E = 1.5   # away from the cavity resonances of the 6x4 device (dwell time ~ 10)
+E = 1.5   # away from the cavity resonances of the 6x4 device (dwell time 1.8)
 
 
 @pytest.fixture(scope="module")
