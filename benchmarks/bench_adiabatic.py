@@ -1,4 +1,4 @@
-"""Benchmark: first-order (adiabatic) density on the seed's device, kwant_llg vs dense linear algebra.
+"""Benchmark: first-order (adiabatic) density on the seed's device, kwant_llg vs dense algebra.
 
 Run:  .venv/bin/python benchmarks/bench_adiabatic.py [--size 40] [--repeat 3] [--tol 1e-8]
                                                      [--reference]
@@ -55,7 +55,8 @@ def dense_matrices(greens, m, z, values):
     for orbs, (sigma, _, _) in zip(greens.lead_orbitals, greens.lead_data(z)):
         a[np.ix_(orbs, orbs)] -= sigma
     if complex(z).imag > 0:
-        for orbs, ds in zip(greens.lead_orbitals, adiabatic_sea.lead_selfenergy_derivatives(greens, z)):
+        dsigma = adiabatic_sea.lead_selfenergy_derivatives(greens, z)
+        for orbs, ds in zip(greens.lead_orbitals, dsigma):
             da[np.ix_(orbs, orbs)] -= ds
     return a, da
 
@@ -146,7 +147,8 @@ def main():
     print(f"   dense way for the same points: ~{sea.n_points * t_pt_dense:.0f} s "
           f"(ratio {sea.n_points * t_pt_dense / t_sea:.0f}x)")
     spin_fs, spin_sea = res_fs.spin, sea.spin
-    print(f"   mean |⟨σ⟩^(1)| per site: Fermi surface {np.linalg.norm(spin_fs, axis=1).mean():.3f}, "
+    print("   mean |⟨σ⟩^(1)| per site: Fermi surface "
+          f"{np.linalg.norm(spin_fs, axis=1).mean():.3f}, "
           f"Fermi sea {np.linalg.norm(spin_sea, axis=1).mean():.3f}, total "
           f"{np.linalg.norm(spin_fs + spin_sea, axis=1).mean():.3f}")
     if args.kT > 0:

@@ -73,7 +73,10 @@ def fermi_surface_density(gf, hdot, sites, *, columns=None):
 
 
 def density_blocks_to_spin(rho):
-    """Spin density ⟨σ⟩_i = Tr[σ ρ_ii] and charge Tr ρ_ii from onsite blocks ([P, ]num_sites, 2, 2)."""
+    """Spin density ⟨σ⟩_i = Tr[σ ρ_ii] and charge Tr ρ_ii from onsite blocks.
+
+    ``rho`` has shape ([P, ]num_sites, 2, 2); returns spin ([P, ]num_sites, 3), charge.
+    """
     rho = np.asarray(rho)
     spin = np.einsum("axy,...iyx->...ia", SIGMA, rho).real
     charge = np.einsum("...ixx->...i", rho).real
@@ -134,7 +137,8 @@ class AdiabaticDensity:
     Attributes
     ----------
     blocks : ndarray ([P, ]num_sites, 2, 2)
-        ρ_ii^(1) (Hermitian; leading axis P for a batch of perturbations) = ``fermi_surface`` + ``fermi_sea`` (those that were computed).
+        ρ_ii^(1) (Hermitian; leading axis P for a batch of perturbations) =
+        ``fermi_surface`` + ``fermi_sea`` (those that were computed).
     fermi_surface, fermi_sea : ndarray (num_sites, 2, 2) or None
         The two terms of the module docstring.
     bonds : ndarray (n_bonds, 2) of int, or None
@@ -160,7 +164,7 @@ class AdiabaticDensity:
 
     @property
     def spin(self):
-        """⟨σ⟩^(1) per site, Tr[σ ρ_ii^(1)], shape ([P, ]num_sites, 3) (the paper's s_D^(1) is half)."""
+        """⟨σ⟩^(1) = Tr[σ ρ_ii^(1)], shape ([P, ]num_sites, 3); the paper's s_D^(1) is half."""
         return density_blocks_to_spin(self.blocks)[0]
 
     @property

@@ -160,7 +160,8 @@ def test_split_equals_brute_force_real_axis(mu, kT):
     # the exact lead self-energy is Kwant's
     e = 0.4
     k = np.arccos(-e / 4)
-    assert np.allclose(fsyst.leads[0].selfenergy(e, params=dict(J=0.5)), -2 * np.exp(1j * k) * SIGMA_0,
+    assert np.allclose(fsyst.leads[0].selfenergy(e, params=dict(J=0.5)),
+                       -2 * np.exp(1j * k) * SIGMA_0,
                        atol=1e-12)
     bonds = np.array([[0, 1], [1, 0], [2, 5], [4, 3]])
     res = adiabatic.first_order_density(greens, m, hdot, sites, mu=mu, kT=kT, tol=1e-10,
@@ -308,7 +309,7 @@ def _pump_device():
 
 
 def _bond_current(h, bonds, blocks):
-    """Particle current i → j on each bond (i, j): 2 Im Tr[H_ji ρ_ij] (from dN_j/dt = −i[H, ρ]_jj)."""
+    """Particle current i → j on each bond (i, j): 2 Im Tr[H_ji ρ_ij] (dN_j/dt = −i[H, ρ]_jj)."""
     return np.array([2 * np.trace(h[2 * j:2 * j + 2, 2 * i:2 * i + 2] @ rho).imag
                      for (i, j), rho in zip(bonds, blocks)])
 
