@@ -1,0 +1,191 @@
+"""Microscopic LLG coefficients (Eqs. 11–30, B5, D1 of Xu et al., PRB 108, 144409)."""
+
+import numpy as np
+import pytest
+import kwant
+
+from kwant_llg import coefficients as co
+from kwant_llg import devices, greens, molecule
+from kwant_llg import scattering as sc
+from kwant_llg._common import KwantLLGError
+
+MU = 0.05
+
+
+def _unit(theta, phi):
+    return np.array([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)])
+
+
+def _dot(n, seed, *, lead_hopping=20.0, polarization=(0.0, 0.0), J=0.4, B=(0, 0, 0)):
+    rng = np.random.default_rng(seed)
+    tso = rng.normal(size=(n, n)) * 0.2
+    builder = molecule.molecule(rng.normal(size=n) * 0.3, t_so=tso - tso.T,
+                                gamma=rng.uniform(0.05, 0.2, 2), polarization=polarization,
+                                lead_axis=(rng.normal(size=3), rng.normal(size=3)),
+                                couplings=rng.uniform(0.5, 1, (2, n)), lead_hopping=lead_hopping)
+    fsyst = builder.finalized()
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J, B=B))
+    m = np.tile(_unit(*rng.uniform(0, [np.pi, 2 * np.pi])), (len(fsyst.sites), 1))
+    return g, m
+
+
+def _fermi_surface_form(g, m, energy):
+    """(1/8π) Tr[X_i A X_j A] with dense G^r (independent of the quadrature)."""
+    gf = g.factorize(energy, m)
+    gr = gf.solve(np.eye(gf.num_orbitals))
+    a = 1j * (gr - gr.conj().T)
+    xs = [x.toarray() for x in co.exchange_operators(g)]
+    return np.array([[np.trace(xi @ a @ xj @ a).real for xj in xs] for xi in xs]) / (8 * np.pi)
+
+
+@pytest.mark.parametrize("n, seed, pol, B", [(1, 0, (0, 0), (0, 0, 0)),
+                                             (3, 2, (0.5, -0.7), (0.05, 0.08, 0.1))])
+def test_eq19_symmetric_part_is_btb_on_dots(n, seed, pol, B):
+    g, m = _dot(n, seed, polarization=pol, B=B)
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10)
+    btb = sc.btb_damping(g, m, MU)
+    # Eq. (19) integrated over the Fermi sea vs the Fermi-surface S-matrix formula (D1)
+    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-7, atol=1e-7 * abs(btb).max())
+    np.testing.assert_allclose(alpha.symmetric, _fermi_surface_form(g, m, MU), rtol=1e-7,
+                               atol=1e-7 * abs(btb).max())
+    assert np.linalg.eigvalsh(alpha.symmetric).min() > -1e-10 * abs(btb).max()
+
+
+def test_eq19_symmetric_part_is_btb_on_textured_ribbon():
+    fsyst = devices.skyrmion_device(3, 2, gates=None).finalized()
+    g = greens.FrozenGreens(fsyst, params=dict(t=1.0, J=0.7))
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(len(fsyst.sites), 3))
+    m /= np.linalg.norm(m, axis=1)[:, None]
+    alpha = co.gilbert_damping(g, m, mu=1.6, tol=1e-10)
+    btb = sc.btb_damping(g, m, 1.6)
+    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-7, atol=1e-7 * abs(btb).max())
+    # analytic ∂S (Fisher–Lee, ∂G = G X G) against central differences of kwant.smatrix
+    fd = sc.btb_damping(g, m, 1.6, method="finite_difference", step=1e-5)
+    np.testing.assert_allclose(fd, btb, rtol=1e-6, atol=1e-7 * abs(btb).max())
+    # per-site tensor (one rotated site) is the same formula with X = J σ on that site
+    a1 = co.gilbert_damping(g, m, mu=1.6, sites=[2], tol=1e-10)
+    np.testing.assert_allclose(2 * a1.symmetric, sc.btb_damping(g, m, 1.6, sites=[2]),
+                               rtol=1e-7, atol=1e-7 * abs(btb).max())
+
+
+def test_single_level_closed_form():
+    eps, J, gl, gr, t_lead = 0.1, 0.4, 0.1, 0.2, 20.0
+    fsyst = molecule.molecule([eps], gamma=(gl, gr), lead_hopping=t_lead).finalized()
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+    m = np.tile([0.0, 0.0, 1.0], (len(fsyst.sites), 1))
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10).value
+    sigma = (gl + gr) * t_lead / 2 * molecule.chain_surface_greens(MU, t_lead)
+    spectral = {s: -2 * (1 / (MU - eps - s * J - sigma)).imag for s in (1, -1)}
+    # docs/theory.md: α_xx = α_yy = J² A₊A₋ / 4π, α_zz = J² (A₊² + A₋²) / 8π, α_xy^sym = 0
+    axx = J ** 2 * spectral[1] * spectral[-1] / (4 * np.pi)
+    azz = J ** 2 * (spectral[1] ** 2 + spectral[-1] ** 2) / (8 * np.pi)
+    np.testing.assert_allclose([alpha[0, 0], alpha[1, 1], alpha[2, 2]], [axx, axx, azz],
+                               rtol=1e-8)
+    assert abs(alpha[0, 1] + alpha[1, 0]) < 1e-8 * axx
+    # wide-band limit: A_s = Γ / ((μ − ε_s)² + Γ²/4)
+    gam = gl + gr
+    wbl = {s: gam / ((MU - eps - s * J) ** 2 + gam ** 2 / 4) for s in (1, -1)}
+    assert abs(axx / (J ** 2 * wbl[1] * wbl[-1] / (4 * np.pi)) - 1) < 0.02
+
+
+def test_bias_and_temperature_change_damping():
+    g, m = _dot(1, 3)
+    eq = co.gilbert_damping(g, m, mu=MU, kT=0.0, tol=1e-6).value
+    biased = co.gilbert_damping(g, m, mu=(MU + 0.1, MU - 0.1), tol=1e-6).value
+    warm = co.gilbert_damping(g, m, mu=MU, kT=0.05, tol=1e-6).value
+    assert np.all(np.isfinite(biased)) and np.all(np.isfinite(warm))
+    assert abs(biased - eq).max() > 1e-4 * abs(eq).max()
+    assert abs(warm - eq).max() > 1e-4 * abs(eq).max()
+
+
+def test_bad_input():
+    g, m = _dot(1, 0)
+    with pytest.raises(KwantLLGError, match="Temperatures"):
+        co.gilbert_damping(g, m, mu=MU, kT=-0.1)
+    with pytest.raises(KwantLLGError, match="one per lead"):
+        co.gilbert_damping(g, m, mu=(0.1, 0.2, 0.3))
+    with pytest.raises(KwantLLGError, match="below the spectrum"):
+        co.gilbert_damping(g, m, mu=-1e3)
+    with pytest.raises(KwantLLGError, match="gamma"):
+        molecule.molecule([0.0], gamma=(-0.1, 0.1))
+    with pytest.raises(KwantLLGError, match="polarization"):
+        molecule.molecule([0.0], polarization=(1.0, 0.0))
+    with pytest.raises(KwantLLGError, match="antisymmetric"):
+        molecule.molecule([0.0, 0.1], t_so=np.ones((2, 2)))
+    with pytest.raises(KwantLLGError, match="method"):
+        sc.btb_damping(g, m, MU, method="bogus")
+    with pytest.raises(KwantLLGError, match="sites"):
+        co.gilbert_damping(g, m, mu=MU, sites=[99])
+    with pytest.raises(KwantLLGError, match="vanishes"):
+        co.gilbert_damping(g, m, mu=MU, sites=[1])        # a contact site: no exchange
+
+
+def _tangent_fd(func, m, h=1e-4):
+    """Central differences of func(m) along the two tangents of the uniform m (unit norm kept)."""
+    m0 = m[0]
+    t1 = np.cross(m0, [1.0, 0.3, 0.1])
+    t1 /= np.linalg.norm(t1)
+    t2 = np.cross(m0, t1)
+    out = []
+    for t in (t1, t2):
+        vals = []
+        for sgn in (1, -1):
+            v = m0 + sgn * h * t
+            vals.append(func(np.tile(v / np.linalg.norm(v), (len(m), 1))))
+        out.append((vals[0] - vals[1]) / (2 * h))
+    return np.array([t1, t2]), np.array(out)
+
+
+@pytest.mark.slow
+def test_dynamic_damping_low_frequency_and_eta():
+    fsyst = molecule.molecule([0.1], gamma=(0.1, 0.2), lead_hopping=20.0).finalized()
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=0.4))
+    m = np.tile([np.sin(0.5), 0, np.cos(0.5)], (len(fsyst.sites), 1))
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-8).value
+    inertia = co.inertia_tensor(g, m, mu=MU, tol=1e-8).value
+    w = 1e-2
+    at = {x: co.dynamic_damping(g, m, x, mu=MU, tol=1e-8).value for x in (-w, 0.0, w)}
+    # α̃(ω) = α̃(0) + 2iωα + ω²ᾱ + O(ω³) (docs/theory.md); central differences, error O(ω²)
+    first = (at[w] - at[-w]) / (2 * w)
+    second = (at[w] + at[-w] - 2 * at[0.0]) / (2 * w * w)
+    np.testing.assert_allclose(first, 2j * alpha, atol=3e-3 * abs(alpha).max())
+    np.testing.assert_allclose(second, inertia, atol=1e-3 * abs(inertia).max())
+    # η (Eq. B5) = ∂s_D/∂m, and = α̃(0)/2J on the dot
+    eta = co.eta_tensor(g, m, mu=MU, tol=1e-8).value
+    np.testing.assert_allclose(eta, at[0.0].real / (2 * 0.4), atol=1e-7)
+    tangents, fd = _tangent_fd(lambda mm: co.spin_density(g, mm, mu=MU, tol=1e-9).sigma[:1]
+                               .sum(0) / 2, m)
+    np.testing.assert_allclose(fd, tangents @ eta.T, atol=1e-6)
+
+
+def test_spin_torque_components():
+    m = np.array([0.0, 0.0, 1.0])
+    res = co.spin_torque(m, [0.3, -0.2, 0.5], 0.7, [1.0, 0.0, 0.4])
+    np.testing.assert_allclose(res.torque, 0.7 * np.cross(m, [0.3, -0.2, 0.5]), atol=1e-15)
+    # u⊥ = x̂: m × u = ŷ, m × (m × u) = −x̂
+    assert res.fieldlike == pytest.approx(0.7 * 0.3) and res.dampinglike == pytest.approx(-0.7 * 0.2)
+    with pytest.raises(KwantLLGError, match="parallel"):
+        co.spin_torque(m, [1, 0, 0], 1.0, [0, 0, 2.0])
+
+
+def test_spin_density_matches_kwant_ldos_integral():
+    # Eq. (14) at one lead energy window: the real-axis integrand is Σ_α f_α ψ†σψ/2π, the same
+    # as kwant.operator.Density(σ) summed over kwant.wave_function modes (checked at one energy)
+    g, m = _dot(2, 4)
+    fsyst = g.fsyst
+    index = {s: i for i, s in enumerate(fsyst.sites)}
+    params = dict(g.params, m=lambda site: m[index[site]])
+    e = MU
+    wf = kwant.wave_function(fsyst, e, params=params)
+    ops = [kwant.operator.Density(fsyst, s, sum=True) for s in (co.SIGMA)]
+    kw = np.array([sum(op(psi) for a in range(2) for psi in wf(a)) for op in ops]) / (2 * np.pi)
+    fr = co._Frozen(g, e, m, None)
+    psi = fr.psi.reshape(len(fsyst.sites), 2, -1)
+    ours = np.einsum("sak,iab,sbk->i", psi.conj(), co.SIGMA, psi).real / (2 * np.pi)
+    np.testing.assert_allclose(ours, kw, rtol=1e-9, atol=1e-12)
+    # Eq. (13) split: without SOI and fields, time reversal is a symmetry of the equilibrium dot,
+    # s(−m) = −s(m), so s^a vanishes and s^s is the whole density
+    g1, m1 = _dot(1, 0)
+    s_s, s_a = co.time_reversal_split(g1, m1, mu=MU, tol=1e-7)
+    assert abs(s_a.sigma).max() < 1e-6 * abs(s_s.sigma).max()
