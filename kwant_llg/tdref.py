@@ -2,7 +2,7 @@
 
 The adiabatic results of Xu et al., PRB 108, 144409 (2023) (Brouwer's pumped charge, Eq. 40;
 the first-order density of Apps. A and C) are expansions in the pumping frequency ω_p. This
-module runs the same device with the gate drive of Sec. V (Eq. 41 made explicit),
+module runs the same device with the gate drive of Sec. V (the unnumbered V_p after Eq. 38),
 
     V_p(t) = s(t) [V_1 cos(ω t) on column l_1 + V_2 cos(ω t + φ) on column l_2],
 
@@ -271,10 +271,11 @@ def _site_orbitals(fsyst, s):
 def time_dependent_builder(syst, drive):
     """Copy of a Kwant builder whose onsite value functions of the driven parameters take time.
 
-    Every value function with a parameter ``p`` named in ``drive`` is replaced by a function of
-    the same parameters plus ``time`` that calls it with ``p`` → v_p(time) (with ``p`` now the
-    amplitude A_p's slot ignored: the drive supplies the value). This is tkwant's generic way of
-    describing W(t); :func:`simulate` uses the faster exact perturbation hook instead.
+    Every onsite value function with a parameter ``p`` named in ``drive`` is replaced by a
+    function of the same parameters plus ``time`` that calls it with ``p`` set to v_p(time) (the
+    value passed for ``p`` in ``params`` is then ignored, but must be present). This is
+    tkwant's generic way of describing W(t); :func:`simulate` uses the exact perturbation hook
+    instead (35–100× faster, docs/performance.md).
     """
     new = kwant.Builder(syst.symmetry)
     new.update(syst)
