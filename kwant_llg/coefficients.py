@@ -46,6 +46,7 @@ spin_torque(m, spin, J, u) -> SpinTorque (torque, fieldlike, dampinglike)       
 import numpy as np
 import scipy.sparse as sp
 from scipy.integrate import quad_vec
+from scipy.special import expit
 
 from ._common import BandEdgeError, ConvergenceError, KwantLLGError, SIGMA
 from . import contour as _contour
@@ -56,7 +57,9 @@ __all__ = ["exchange_operators", "spin_operators", "Coefficient", "gilbert_dampi
            "SpinDensity", "spin_density", "time_reversal_split", "SpinTorque", "spin_torque"]
 
 _EDGE_SHIFT = 5e-7
-ETA = 1e-12
+#: Imaginary part (relative) of the quadrature energies; 0: exact real-axis lead modes.
+#: Decimation at tiny Im E is inaccurate near a chain's band centre, so the default is 0.
+ETA = 0.0
 
 
 # ------------------------------------------------------------------ operators
@@ -147,7 +150,12 @@ def _energy_window(greens, mu, kT, onsite_values, e_min=None):
 
 
 def _fermi(e, mu, kT):
-    return np.array([float(_contour.fermi(e, a, b)) for a, b in zip(mu, kT)])
+    """Per-lead occupations at a real energy (kT = 0: the sharp step, f(μ) = 1/2)."""
+    out = np.where(e < mu, 1.0, np.where(e == mu, 0.5, 0.0))
+    warm = kT > 0
+    if np.any(warm):
+        out[warm] = expit(-(e - mu[warm]) / kT[warm])
+    return out
 
 
 # ------------------------------------------------------------------ frozen solves
@@ -157,6 +165,8 @@ class _Frozen:
     def __init__(self, greens, e, m, onsite_values):
         if ETA:
             e = complex(e, ETA * max(1.0, abs(e)))
+        else:
+            _prefill_lead_data(greens, e)
         try:
             self.gf = greens.factorize(e, m, onsite_values=onsite_values)
         except BandEdgeError:
@@ -209,6 +219,31 @@ def selfenergy_derivative_real(lead, energy, sigma, *, params=None):
     mat = np.eye(n * n) - np.kron(left, right.T)
     dg = np.linalg.solve(mat, -(g @ g).ravel()).reshape(n, n)
     return v.conj().T @ dg @ v
+
+
+def _prefill_lead_data(greens, e):
+    """Lead data at a real quadrature node without the band-edge probe of
+    :meth:`FrozenGreens.lead_data` (which costs two extra mode solves per energy). Nodes never
+    sit on a threshold: thresholds are panel ends, where the mapped rule has no node."""
+    key = complex(e)
+    if key in greens._lead_cache:
+        return
+    data = []
+    for lead in greens.fsyst.leads:
+        sigma = _leads.selfenergy(lead, e, params=greens.params, check_band_edge=False)
+        h0, v = _leads.lead_matrices(lead, params=greens.params)
+        if _leads.conserves_spin_z(h0, v):
+            ws = [_leads.coupling_factor(sigma[s::2, s::2]) for s in (0, 1)]
+            w = np.zeros((len(sigma), sum(x.shape[1] for x in ws)), dtype=complex)
+            w[0::2, :ws[0].shape[1]] = ws[0]
+            w[1::2, ws[0].shape[1]:] = ws[1]
+            spin = np.repeat([1, -1], [ws[0].shape[1], ws[1].shape[1]])
+        else:
+            w, spin = _leads.coupling_factor(sigma), None
+        data.append((sigma, w, spin))
+    greens._lead_cache[key] = data
+    while len(greens._lead_cache) > max(1, greens.lead_cache_size):
+        greens._lead_cache.popitem(last=False)
 
 
 def _integrate(func, e_min, e_max, points, tol, what):
@@ -400,11 +435,14 @@ def eta_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-
                e_min=None):
     r"""The η tensor of Eq. (B5): −ds_D^(0)/dt = −η ṁ.
 
-    η_ij = (i/2) ∫ dE/2π Tr[G^< S_i G^r X_j + G^a S_i G^< X_j],  S_i = Σ_s σ_i,
+    η_ij = −(i/2) ∫ dE/2π Tr[G^< S_i G^r X_j + G^a S_i G^< X_j],  S_i = Σ_s σ_i,
 
     i.e. η_ij = ∂s_{D,i}/∂m_j of the frozen spin density s_D = ⟨σ⟩/2 on ``sites`` (default: the
     sites with exchange; the
-    paper's (iJM/4) Tr[… σ … σ]). Real up to quadrature error; returned as its real part.
+    paper's (iJM/4) Tr[… σ … σ] with the opposite sign: first-order perturbation theory of
+    Eq. (14), δG^< = G^r δH G^< + G^< δH G^a, gives ds_D/dt = +η ṁ with this η, so the printed
+    middle member of Eq. (B5) has a sign slip; docs/theory.md). Real up to quadrature error;
+    returned as its real part. On a dot with one J, η = −α̃(0)/(2J).
     """
     xs = exchange_operators(greens, sites)
     if sites is None:       # the magnetic sites (the dot's levels, not its lead contacts)
@@ -413,7 +451,7 @@ def eta_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-
     t, err = _two_energy(greens, m, 0.0, mu=mu, kT=kT, left=ss, right=xs,
                          onsite_values=onsite_values, tol=tol, e_min=e_min,
                          what="the η tensor (Eq. B5)")
-    return Coefficient(t.real / 2, err / 2, "B5")
+    return Coefficient(-t.real / 2, err / 2, "B5")
 
 
 def effective_gyromagnetic_ratio(eta, gamma=1.0):

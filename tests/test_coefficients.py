@@ -45,9 +45,9 @@ def test_eq19_symmetric_part_is_btb_on_dots(n, seed, pol, B):
     alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10)
     btb = sc.btb_damping(g, m, MU)
     # Eq. (19) integrated over the Fermi sea vs the Fermi-surface S-matrix formula (D1)
-    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-7, atol=1e-7 * abs(btb).max())
-    np.testing.assert_allclose(alpha.symmetric, _fermi_surface_form(g, m, MU), rtol=1e-7,
-                               atol=1e-7 * abs(btb).max())
+    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-8, atol=1e-8 * abs(btb).max())
+    np.testing.assert_allclose(alpha.symmetric, _fermi_surface_form(g, m, MU), rtol=1e-8,
+                               atol=1e-8 * abs(btb).max())
     assert np.linalg.eigvalsh(alpha.symmetric).min() > -1e-10 * abs(btb).max()
 
 
@@ -59,14 +59,14 @@ def test_eq19_symmetric_part_is_btb_on_textured_ribbon():
     m /= np.linalg.norm(m, axis=1)[:, None]
     alpha = co.gilbert_damping(g, m, mu=1.6, tol=1e-10)
     btb = sc.btb_damping(g, m, 1.6)
-    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-7, atol=1e-7 * abs(btb).max())
+    np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-8, atol=1e-8 * abs(btb).max())
     # analytic ∂S (Fisher–Lee, ∂G = G X G) against central differences of kwant.smatrix
     fd = sc.btb_damping(g, m, 1.6, method="finite_difference", step=1e-5)
     np.testing.assert_allclose(fd, btb, rtol=1e-6, atol=1e-7 * abs(btb).max())
     # per-site tensor (one rotated site) is the same formula with X = J σ on that site
     a1 = co.gilbert_damping(g, m, mu=1.6, sites=[2], tol=1e-10)
     np.testing.assert_allclose(2 * a1.symmetric, sc.btb_damping(g, m, 1.6, sites=[2]),
-                               rtol=1e-7, atol=1e-7 * abs(btb).max())
+                               rtol=1e-8, atol=1e-8 * abs(btb).max())
 
 
 def test_single_level_closed_form():
@@ -81,19 +81,20 @@ def test_single_level_closed_form():
     axx = J ** 2 * spectral[1] * spectral[-1] / (4 * np.pi)
     azz = J ** 2 * (spectral[1] ** 2 + spectral[-1] ** 2) / (8 * np.pi)
     np.testing.assert_allclose([alpha[0, 0], alpha[1, 1], alpha[2, 2]], [axx, axx, azz],
-                               rtol=1e-8)
-    assert abs(alpha[0, 1] + alpha[1, 0]) < 1e-8 * axx
+                               rtol=1e-10)
+    assert abs(alpha[0, 1] + alpha[1, 0]) < 1e-10 * axx
     # wide-band limit: A_s = Γ / ((μ − ε_s)² + Γ²/4)
     gam = gl + gr
     wbl = {s: gam / ((MU - eps - s * J) ** 2 + gam ** 2 / 4) for s in (1, -1)}
     assert abs(axx / (J ** 2 * wbl[1] * wbl[-1] / (4 * np.pi)) - 1) < 0.02
 
 
+@pytest.mark.slow
 def test_bias_and_temperature_change_damping():
     g, m = _dot(1, 3)
-    eq = co.gilbert_damping(g, m, mu=MU, kT=0.0, tol=1e-6).value
-    biased = co.gilbert_damping(g, m, mu=(MU + 0.1, MU - 0.1), tol=1e-6).value
-    warm = co.gilbert_damping(g, m, mu=MU, kT=0.05, tol=1e-6).value
+    eq = co.gilbert_damping(g, m, mu=MU, kT=0.0, tol=1e-4).value
+    biased = co.gilbert_damping(g, m, mu=(MU + 0.1, MU - 0.1), tol=1e-4).value
+    warm = co.gilbert_damping(g, m, mu=MU, kT=0.02, tol=1e-4).value
     assert np.all(np.isfinite(biased)) and np.all(np.isfinite(warm))
     assert abs(biased - eq).max() > 1e-4 * abs(eq).max()
     assert abs(warm - eq).max() > 1e-4 * abs(eq).max()
@@ -151,9 +152,9 @@ def test_dynamic_damping_low_frequency_and_eta():
     second = (at[w] + at[-w] - 2 * at[0.0]) / (2 * w * w)
     np.testing.assert_allclose(first, 2j * alpha, atol=3e-3 * abs(alpha).max())
     np.testing.assert_allclose(second, inertia, atol=1e-3 * abs(inertia).max())
-    # η (Eq. B5) = ∂s_D/∂m, and = α̃(0)/2J on the dot
+    # η (Eq. B5) = ∂s_D/∂m, and = −α̃(0)/2J on the dot
     eta = co.eta_tensor(g, m, mu=MU, tol=1e-8).value
-    np.testing.assert_allclose(eta, at[0.0].real / (2 * 0.4), atol=1e-7)
+    np.testing.assert_allclose(eta, -at[0.0].real / (2 * 0.4), atol=1e-7)
     tangents, fd = _tangent_fd(lambda mm: co.spin_density(g, mm, mu=MU, tol=1e-9).sigma[:1]
                                .sum(0) / 2, m)
     np.testing.assert_allclose(fd, tangents @ eta.T, atol=1e-6)
@@ -187,5 +188,5 @@ def test_spin_density_matches_kwant_ldos_integral():
     # Eq. (13) split: without SOI and fields, time reversal is a symmetry of the equilibrium dot,
     # s(−m) = −s(m), so s^a vanishes and s^s is the whole density
     g1, m1 = _dot(1, 0)
-    s_s, s_a = co.time_reversal_split(g1, m1, mu=MU, tol=1e-7)
-    assert abs(s_a.sigma).max() < 1e-6 * abs(s_s.sigma).max()
+    s_s, s_a = co.time_reversal_split(g1, m1, mu=MU, tol=1e-6)
+    assert abs(s_a.sigma).max() < 1e-5 * abs(s_s.sigma).max()
