@@ -29,7 +29,7 @@ def molecular_magnet(*, J=0.5, t_so=0.05, polarization=(0.0, 0.0)):
     from kwant_llg import molecule
     t = np.array([[0.0, t_so], [-t_so, 0.0]])
     fsyst = molecule.molecule([-0.3, 0.4], t_so=t, gamma=(0.1, 0.1), polarization=polarization,
-                              lead_hopping=10.0).finalized()
+                              lead_hopping=100.0).finalized()
     return kwant_llg.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
 
 
