@@ -204,9 +204,9 @@ def selfenergy_derivative_real(lead, energy, sigma, *, params=None):
 
     The surface Green's function of the lead is g = (E − h0 − P Σ P^T)^{-1} (P: the interface
     orbitals, the first columns of the cell); differentiating g = (E − h0 − v^† g v)^{-1}
-    gives the Stein equation ∂g = −g g + (g v^†) ∂g (v g), solved here as a dense linear
-    system (at real energies the doubling iteration does not converge: propagating modes
-    have |λ| = 1). ∂Σ = v^† ∂g v. Singular only at band edges.
+    gives the Stein equation ∂g = −g g + (g v^†) ∂g (v g), solved here directly (at real energies the doubling iteration does not converge: propagating modes
+    have |λ| = 1), by diagonalising g v^† and v g (O(n³)). ∂Σ = v^† ∂g v. Singular only at
+    band edges.
     """
     h0, v = _leads.lead_matrices(lead, params=params)
     n, k = v.shape
@@ -216,8 +216,11 @@ def selfenergy_derivative_real(lead, energy, sigma, *, params=None):
     pad[:k, :k] = sigma
     g = np.linalg.inv(energy * np.eye(n) - h0 - pad)
     left, right = g @ vfull.conj().T, vfull @ g
-    mat = np.eye(n * n) - np.kron(left, right.T)
-    dg = np.linalg.solve(mat, -(g @ g).ravel()).reshape(n, n)
+    # X − L X R = C by diagonalising L = P Λ P⁻¹ and R = Q M Q⁻¹: (P⁻¹XQ)_ij = (P⁻¹CQ)_ij/(1 − λ_i μ_j)
+    lam, p = np.linalg.eig(left)
+    mu, q = np.linalg.eig(right)
+    rhs = np.linalg.solve(p, -(g @ g)) @ q
+    dg = p @ (rhs / (1 - lam[:, None] * mu[None, :])) @ np.linalg.inv(q)
     return v.conj().T @ dg @ v
 
 
