@@ -25,10 +25,18 @@ def spin_density_from_states(psi):
     -------
     ndarray, shape (num_sites, 3)
     """
-    up, down = psi[0::2], psi[1::2]
-    updown = np.einsum("ik,ik->i", up.conj(), down)          # Σ_k ψ↑* ψ↓
-    n_up = np.einsum("ik,ik->i", up.conj(), up).real
-    n_down = np.einsum("ik,ik->i", down.conj(), down).real
+    if psi.flags.f_contiguous and not psi.flags.c_contiguous:
+        # column-major (as MUMPS returns it): reduce over the contiguous channel axis
+        pt = psi.T
+        up, down = pt[:, 0::2], pt[:, 1::2]
+        updown = (up.conj() * down).sum(axis=0)              # Σ_k ψ↑* ψ↓
+        n_up = (up.real ** 2 + up.imag ** 2).sum(axis=0)
+        n_down = (down.real ** 2 + down.imag ** 2).sum(axis=0)
+    else:
+        up, down = psi[0::2], psi[1::2]
+        updown = np.einsum("ik,ik->i", up.conj(), down)      # Σ_k ψ↑* ψ↓
+        n_up = np.einsum("ik,ik->i", up.conj(), up).real
+        n_down = np.einsum("ik,ik->i", down.conj(), down).real
     # Tr[σ ρ] with ρ = ψψ†: s_x = 2 Re ρ_↓↑, s_y = 2 Im ρ_↓↑, s_z = ρ_↑↑ − ρ_↓↓
     return np.stack([2 * updown.real, 2 * updown.imag, n_up - n_down], axis=1) / TWO_PI
 
