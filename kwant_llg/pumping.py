@@ -253,10 +253,15 @@ class PumpModel:
         self.exchange = greens.exchange
         self.lead_data = greens.lead_data(self.energy)
         self.lead_orbitals = greens.lead_orbitals
-        self._static = greens.static.data.copy()
         self._rows, self._cols, self._norb = greens._rows, greens._cols, greens._norb
-        self._pos_static, self._pos_diag = greens._pos_static, greens._pos_diag
-        self._pos_lead = greens._pos_lead
+        self._pos_diag = greens._pos_diag.reshape(-1)
+        self._pos_gates = greens._pos_diag[self.gate_sites].reshape(-1)
+        # z − H_static − Σ(z) and the fixed onsite terms: everything but m and the gates
+        self._base = greens._base_data(self.energy, self.lead_data)
+        fixed = np.zeros((self.num_sites, 2, 2), dtype=complex)
+        for name, value in self.other_values.items():
+            fixed -= value * self.other_terms[name]
+        self._base[self._pos_diag] += fixed.reshape(-1)
         self.solver = greens.solver
         self._factor = None
 
@@ -270,19 +275,10 @@ class PumpModel:
         return len(self.lead_data)
 
     def _data(self, m, values):
-        data = np.zeros(len(self._rows), dtype=complex)
-        data[self._pos_static] -= self._static
-        blocks = -np.einsum("ia,iaxy->ixy", m, self.exchange)
-        for name, value in self.other_values.items():
-            if value:
-                blocks -= value * self.other_terms[name]
-        blocks[:, 0, 0] += self.energy
-        blocks[:, 1, 1] += self.energy
-        np.add.at(data, self._pos_diag.ravel(), blocks.ravel())
-        gate = -np.einsum("p,pgxy->gxy", values, self.gate_blocks)
-        np.add.at(data, self._pos_diag[self.gate_sites].ravel(), gate.ravel())
-        for pos, (sigma, _, _) in zip(self._pos_lead, self.lead_data):
-            np.add.at(data, pos, -sigma.ravel())
+        """Nonzeros of E − H(m, v) − Σ(E) (Eq. A5 with the gate potentials v_p)."""
+        data = self._base.copy()
+        data[self._pos_diag] -= np.einsum("ia,iaxy->ixy", m, self.exchange).reshape(-1)
+        data[self._pos_gates] -= np.einsum("p,pgxy->gxy", values, self.gate_blocks).reshape(-1)
         return data
 
     def gate_columns(self, m, values):
