@@ -190,3 +190,113 @@ def test_spin_density_matches_kwant_ldos_integral():
     g1, m1 = _dot(1, 0)
     s_s, s_a = co.time_reversal_split(g1, m1, mu=MU, tol=1e-6)
     assert abs(s_a.sigma).max() < 1e-5 * abs(s_s.sigma).max()
+
+
+# ------------------------------------------------------------------ exact wide-band leads
+@pytest.fixture
+def wide_band(monkeypatch):
+    """Exact wide-band leads for the dot of `molecule`: the Kwant chain lead's self-energy on
+    the contact site is replaced by Σ_c(E) = E − i t_lead, so the contact Green's function is the
+    constant −i/t_lead and the dot sees Σ = −iΓ/2 at every energy (∂_EΣ_c = 1 exactly, hence
+    the code's G(1 − ∂Σ)G and G(1 − ∂Σ)G(1 − ∂Σ)G are −∂_E G and ½∂²_E G of the dot)."""
+    from kwant_llg import leads
+
+    def make(t_lead):
+        def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_delta=1e-9):
+            return (complex(energy) - 1j * t_lead) * np.eye(2)
+        monkeypatch.setattr(leads, "selfenergy", selfenergy)
+        monkeypatch.setattr(co, "selfenergy_derivative_real",
+                            lambda lead, energy, sigma, *, params=None: np.eye(2, dtype=complex))
+    return make
+
+
+def _one_level_inertia_closed_form(eps, J, gamma, mu, e_min):
+    """ᾱ of one level in wide-band leads, m = ẑ, T = 0 (docs/theory.md): the integrals
+    I_{ss'} = ∫_{e_min}^{μ} A_s g_{s'}³ dE by partial fractions, principal logarithms."""
+    def cube_integral(a, b):                       # ∫ dE / ((E − a)(E − b)³)
+        if a == b:
+            prim = lambda e: -1 / (3 * (e - a) ** 3)                              # noqa: E731
+        else:
+            d = a - b
+            prim = lambda e: ((np.log(e - a) - np.log(e - b)) / d ** 3          # noqa: E731
+                              + 1 / (d * d * (e - b)) + 1 / (2 * d * (e - b) ** 2))
+        return prim(mu) - prim(e_min)
+
+    def integral(s, sp):                            # A_s = i(g_s − ḡ_s)
+        a, b = eps + s * J - 0.5j * gamma, eps + sp * J - 0.5j * gamma
+        return 1j * (cube_integral(a, b) - cube_integral(np.conj(a), b))
+
+    xx = -J ** 2 / np.pi * sum(integral(s, -s).real for s in (1, -1))
+    zz = -J ** 2 / np.pi * sum(integral(s, s).real for s in (1, -1))
+    xy = J ** 2 / np.pi * sum(s * integral(s, -s).imag for s in (1, -1))
+    return np.array([[xx, xy, 0], [-xy, xx, 0], [0, 0, zz]])
+
+
+def test_single_level_inertia_closed_form(wide_band):
+    eps, J, gl, gr, t_lead, e_min = 0.1, 0.4, 0.1, 0.2, 20.0, -30.0
+    wide_band(t_lead)
+    fsyst = molecule.molecule([eps], gamma=(gl, gr), lead_hopping=t_lead).finalized()
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+    m = np.tile([0.0, 0.0, 1.0], (len(fsyst.sites), 1))
+    inertia = co.inertia_tensor(g, m, mu=MU, e_min=e_min, tol=1e-12).value
+    closed = _one_level_inertia_closed_form(eps, J, gl + gr, MU, e_min)
+    np.testing.assert_allclose(inertia, closed, rtol=1e-10, atol=1e-10 * abs(closed).max())
+    # the lower limit only cuts the 1/E⁵ tail: from −∞ the change is below 1e-6
+    far = _one_level_inertia_closed_form(eps, J, gl + gr, MU, -1e8)
+    assert abs(far - closed).max() < 1e-6 * abs(closed).max()
+    assert closed[0, 0] > 0 and closed[2, 2] > 0        # stable nutation (project sign)
+
+
+def test_single_level_inertia_chain_leads_approach_wide_band():
+    # real Kwant chain leads: ᾱ → the wide-band closed form as t_lead grows, the deviation
+    # falling as 1/t_lead (Σ(E) = −iΓ/2 + ΓE/4t_lead + …); measured 7.6e-4 at t_lead = 100
+    eps, J, gl, gr = 0.1, 0.4, 0.1, 0.2
+    closed = _one_level_inertia_closed_form(eps, J, gl + gr, MU, -1e8)
+    dev = {}
+    for t_lead in (50.0, 100.0):
+        fsyst = molecule.molecule([eps], gamma=(gl, gr), lead_hopping=t_lead).finalized()
+        g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+        m = np.tile([0.0, 0.0, 1.0], (len(fsyst.sites), 1))
+        inertia = co.inertia_tensor(g, m, mu=MU, tol=1e-9).value
+        dev[t_lead] = abs(inertia - closed).max() / abs(closed).max()
+    assert dev[100.0] < 2e-3
+    assert dev[50.0] / dev[100.0] == pytest.approx(2.0, rel=0.1)
+
+
+def test_dynamic_damping_expansion_wide_band(wide_band):
+    # docs/theory.md: α̃(ω) = α̃(0) + 2iω α + ω² ᾱ + O(ω³) with α = gilbert_damping (−Eq. 19)
+    # and ᾱ = inertia_tensor (−Eq. 22); exact in the wide-band limit. Fourth-order
+    # (Richardson) differences at h = 0.02: truncation ~ (h/Γ)⁴ ~ 2e-5.
+    eps, J, gl, gr, t_lead, e_min = 0.1, 0.4, 0.1, 0.2, 100.0, -200.0
+    wide_band(t_lead)
+    fsyst = molecule.molecule([eps], gamma=(gl, gr), lead_hopping=t_lead).finalized()
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+    m = np.tile([np.sin(0.5), 0, np.cos(0.5)], (len(fsyst.sites), 1))
+    alpha = co.gilbert_damping(g, m, mu=MU, e_min=e_min).value
+    inertia = co.inertia_tensor(g, m, mu=MU, e_min=e_min).value
+    h = 0.02
+    f = {k: co.dynamic_damping(g, m, k * h, mu=MU, e_min=e_min).value for k in (-2, -1, 0, 1, 2)}
+    first = (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h)
+    second = (-f[2] + 16 * f[1] - 30 * f[0] + 16 * f[-1] - f[-2]) / (12 * h * h)
+    np.testing.assert_allclose(first, 2j * alpha, atol=1e-4 * abs(alpha).max())
+    np.testing.assert_allclose(second / 2, inertia, atol=1e-4 * abs(inertia).max())
+    # the printed prefactors would give first = iα (Eq. 19 ↔ Eq. 30) — excluded at this accuracy
+    assert abs(first - 1j * alpha).max() > 0.4 * abs(alpha).max()
+
+
+def test_adiabatic_response_is_twice_eq19():
+    # Independent route (kwant_llg.adiabatic, Fermi surface + contour Fermi sea, Apps. A/C):
+    # for Ḣ = Σ_j X_j ṁ_j the first-order ⟨X_i⟩ is 2 α_ij ṁ_j with α = gilbert_damping, so the
+    # electron field −⟨X⟩ gives the LLG damping m × (2α ṁ): the physical Gilbert damping of
+    # the project's macrospin (γ = 1, field −∂⟨H⟩/∂m) is 2α = α^BTB at T = 0 (docs/theory.md).
+    from kwant_llg import adiabatic
+    fsyst = molecule.molecule([0.1], gamma=(0.1, 0.2), lead_hopping=20.0).finalized()
+    J = 0.4
+    g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
+    m = np.tile([np.sin(0.5), 0, np.cos(0.5)], (len(fsyst.sites), 1))
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10).value
+    mdot = np.array([0.3, -0.2, 0.1])
+    pert = adiabatic.perturbation(g, m_dot=np.tile(mdot, (len(fsyst.sites), 1)))
+    rho1 = adiabatic.first_order_density(g, m, pert.hdot, pert.sites, mu=MU, tol=1e-11)
+    x1 = J * rho1.spin[0]                             # ⟨X⟩^(1) on the level (site 0)
+    np.testing.assert_allclose(x1, 2 * alpha @ mdot, rtol=1e-7, atol=1e-8 * abs(x1).max())
