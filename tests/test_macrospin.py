@@ -212,3 +212,68 @@ def test_antidamping_only_on_request():
     # with a negative damping the precession cone opens: tan(θ/2) grows as e^{+0.05 γHt/(1+α²)}
     s = ms.Macrospin(tilted(0.2), field=(0, 0, 1), alpha=lambda m: anti, allow_antidamping=True)
     assert np.arccos(s.evolve(10).m[2]) > 0.3
+
+
+# ------------------------------------------------------------------ the dot's own torque
+def _smm(polarization=0.8, axis=(0.0, 0.0, 1.0)):
+    """One-level SMM (Fig. 1): source lead 0 ferromagnetic along `axis`, normal drain."""
+    from kwant_llg import greens, molecule
+    fsyst = molecule.molecule([0.0], gamma=(0.1, 0.1), polarization=(polarization, 0.0),
+                              lead_axis=(axis, (0.0, 0.0, 1.0)), lead_hopping=10.0).finalized()
+    return greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=0.3))
+
+
+def test_current_driven_switching_with_the_dots_own_torque():
+    # Uniaxial SMM (K, intrinsic α) at m ≈ +ẑ driven by the torque T(m) = J m × ⟨σ⟩ of its
+    # frozen biased dot (μ = ±V/2). The linearised torque T_u = c u decides the stability of
+    # +ẑ, Re s = Re[(2iK + c)/(1 − iα)]: below the threshold bias the tilt decays, above it
+    # m switches to −ẑ (the spin-transfer torque of the +ẑ-polarised source lead).
+    from kwant_llg import coefficients, torque
+    g = _smm()
+    K, alpha = 0.04, 0.05
+    result = {}
+    for V in (0.1, 0.4):
+        tq = torque.MacrospinTorque(g, mu=(V / 2, -V / 2), num_angles=6, tol=1e-6)
+        rate = tq.growth_rate(field=2 * K, alpha=alpha)
+        spin = ms.Macrospin(tilted(0.05), field=ms.UniaxialField(K=K), alpha=alpha, torque=tq,
+                            dt=0.25)
+        traj = spin.trajectory(np.linspace(0, 800, 41))
+        result[V] = rate, traj, tq
+    assert result[0.1][0] < 0 < result[0.4][0]
+    assert result[0.1][1][:, 2].min() > 0.99               # stays up below threshold
+    assert result[0.4][1][-1, 2] < -0.99                   # switched above it
+    for _, traj, _ in result.values():
+        np.testing.assert_allclose(np.linalg.norm(traj, axis=1), 1, atol=1e-12)
+    # the tabulated torque is the s_D torque: an off-grid direction against one direct
+    # Fermi-sea spin density (Eq. 14), J m × ⟨σ⟩ summed over the dot (6 angles: ~1e-5)
+    tq = result[0.4][2]
+    mvec = tilted(2.0, 0.7)
+    m = np.tile(mvec, (g.num_sites, 1))
+    sigma = coefficients.spin_density(g, m, mu=(0.2, -0.2), tol=1e-9).sigma
+    direct = torque.local_torque(g, m, sigma).sum(0)
+    np.testing.assert_allclose(tq(0.0, mvec), direct, atol=5e-5 * abs(direct).max())
+    assert abs(np.dot(direct, mvec)) < 1e-14
+
+
+def test_dot_torque_without_bias_is_fieldlike():
+    # in equilibrium the torque of the polarised lead on m is the exchange field only: no
+    # dampinglike part along m × (m × ẑ) (that needs a current, Eq. 13)
+    from kwant_llg import coefficients, torque
+    g = _smm()
+    mvec = tilted(0.8, 0.3)
+    m = np.tile(mvec, (g.num_sites, 1))
+    sigma = coefficients.spin_density(g, m, mu=0.0, tol=1e-10).sigma
+    tq = torque.local_torque(g, m, sigma).sum(0)
+    fieldlike = np.cross(mvec, [0, 0, 1.0])
+    dampinglike = np.cross(mvec, fieldlike)
+    assert abs(tq @ fieldlike) > 1e-3
+    assert abs(tq @ dampinglike) < 1e-9 * abs(tq @ fieldlike)
+
+
+def test_macrospin_torque_needs_rotational_symmetry():
+    from kwant_llg import torque
+    g = _smm(axis=(1.0, 0.0, 1.0))                         # source polarised off the axis
+    with pytest.raises(KwantLLGError, match="symmetric"):
+        torque.MacrospinTorque(g, mu=(0.1, -0.1), num_angles=2, tol=1e-6)
+    with pytest.raises(KwantLLGError, match="num_angles"):
+        torque.MacrospinTorque(g, mu=0.0, num_angles=1)
