@@ -31,3 +31,13 @@ def test_damping_tutorial_full_small():
     results = runpy.run_path(str(TUTORIAL))["main"](small=True, show=False)
     d = results["damping"]
     assert d["alpha_E"].shape == (3, 3, 3) and np.all(np.isfinite(d["alpha_V"]))
+
+
+def test_damping_tutorial_switching():
+    # the tutorial asserts: +ẑ stays below the threshold and reverses above it, as the
+    # linearised torque predicts; here: the threshold lies between the two small-run biases
+    main = runpy.run_path(str(TUTORIAL))["main"]
+    res = main(small=True, show=False, sections=("switching",))["switching"]
+    assert res["biases"][0] < res["threshold"] < res["biases"][-1]
+    assert res["mz"][0].min() > 0.99 and res["mz"][-1][-1] < -0.99
+    assert np.all(res["rows"][:, 1] > 0)                  # the dot's own damping 2α_⊥ > 0
