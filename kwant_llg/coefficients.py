@@ -13,7 +13,9 @@ default (all sites) the tensor of a uniform rotation, which for a macrospin is t
 Sign convention (docs/conventions.md, "Microscopic LLG coefficients"): the project's LLG is
 ṁ = −γ m × H + m × (α ṁ) + m × (ᾱ m̈), so ``alpha`` and ``inertia`` returned here are
 **minus** the paper's Eqs. (19) and (22) (the paper writes −m × (α ṁ), Eq. 18/21);
-physical damping is then positive.
+physical damping is then positive. Normalisation (docs/theory.md, "α̃(ω) ↔ α, ᾱ"): for a
+macrospin with γ = 1 in the electron field −⟨X⟩ the exact response gives the damping
+**2 α** (= α^BTB at T = 0) and the inertia ᾱ: Eq. (19) carries half the prefactor of Eqs. (22)/(30).
 
 Energy integrals run on the real axis (adaptive Gauss–Kronrod, ``scipy.integrate.quad_vec``)
 from the lower Gershgorin bound of the spectrum to max μ_α + 40 kT, with the lead sub-band
@@ -340,6 +342,9 @@ def gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, to
 
     (the paper's (JM)²/4 σ_i … σ_j with −∂_E G^r = G^r G^r in the wide-band limit; the overall
     minus converts the paper's −m × (α ṁ) to the project's + m × (α ṁ), docs/theory.md).
+    As printed, Eq. (19) is half the damping of the exact response: the macrospin of
+    :mod:`kwant_llg.macrospin` (γ = 1, field −⟨X⟩) is damped by **2 α** (tested against
+    Eq. 30 and :mod:`kwant_llg.adiabatic`; 2 α_sym = α^BTB at T = 0).
 
     Parameters
     ----------
@@ -371,7 +376,7 @@ def inertia_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol
 
     (the paper's (JM)²/2 σ_i (G^r)³ σ_j; K₃ = (G^r)³ in the wide-band limit). With it the
     low-frequency damping of Eq. (30) is α̃(ω) = α̃(0) + 2iω α + ω² ᾱ + O(ω³) in the
-    wide-band limit (docs/theory.md).
+    wide-band limit (docs/theory.md); ᾱ enters the macrospin LLG as it is.
     """
     t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
                        tol=tol, e_min=e_min, power=3, what="the inertia tensor (Eq. 22)")
@@ -422,7 +427,9 @@ def dynamic_damping(greens, m, omega, *, mu, kT=0.0, sites=None, onsite_values=N
     (the paper's (i/4)(JM)² σ … σ). Complex in general. Its expansion (docs/theory.md):
     α̃(ω) = α̃(0) + 2iω α + ω² ᾱ + O(ω³) with α, ᾱ of :func:`gilbert_damping` and
     :func:`inertia_tensor` (project signs; exact in ω for the first order, wide-band limit
-    for the second). The damping field of Eq. (29) at frequency ω is −α̃(ω) m(ω).
+    for the second). In the project's signs the electron field at frequency ω is
+    h(ω) = −⟨X⟩(ω) = +α̃(ω) m(ω) (δ⟨X⟩ = −α̃ m; the paper's Eq. 29 has −α̃ m with its
+    H_eff = +δH/δM), i.e. h = α̃(0) m − 2α ṁ − ᾱ m̈ + … .
     """
     omega = float(omega)
     if not np.isfinite(omega):

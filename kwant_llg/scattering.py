@@ -18,7 +18,8 @@ Two evaluations:
 
 Relation to Eq. (19) (docs/theory.md): at zero temperature and no bias the symmetric part of
 :func:`kwant_llg.coefficients.gilbert_damping` equals α^BTB / 2 = (1/8π) Tr[X_i A X_j A],
-A = i(G^r − G^a).
+A = i(G^r − G^a). α^BTB itself is the damping of the macrospin of :mod:`kwant_llg.macrospin`
+(γ = 1, unit angular momentum): the exact response (Eq. 30) gives 2 × Eq. (19).
 
 Public API
 ----------
