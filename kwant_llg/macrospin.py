@@ -305,7 +305,8 @@ class Macrospin:
     inertia : float, array (3, 3) or callable, optional
         Inertia tensor ᾱ of Eq. (21)/(22) (positive definite). None: adiabatic LLG (Eq. 18).
     torque : array_like (3,) or callable ``torque(t, m) -> (3,)``, optional
-        Additive torque T (projected ⊥ m), e.g. :class:`SpinTorque`.
+        Additive torque T (projected ⊥ m), e.g. :class:`SpinTorque`, or the torque of a
+        biased dot on its own magnetisation, :class:`kwant_llg.torque.MacrospinTorque`.
     gamma : float
     dt : float
         Fixed time step (units ħ/J_ex). With inertia, dt must resolve the nutation period

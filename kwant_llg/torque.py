@@ -174,9 +174,9 @@ class MacrospinTorque:
         rotated = self._rotate(self.table[0], phi)
         scale = max(np.abs(self.table).max(), 1e-300)
         if np.abs(rotated - torques[n]).max() > symmetry_tol * scale:
-            raise KwantLLGError("The torque is not symmetric under rotations about axis (spin-orbit "
-                                "coupling, or leads/fields not along the axis): it cannot be "
-                                "tabulated in θ alone.")
+            raise KwantLLGError("The torque is not symmetric under rotations about axis "
+                                "(spin-orbit coupling, or leads/fields not along the axis): it "
+                                "cannot be tabulated in θ alone.")
         e_theta = [np.cos(t) * self.e1 - np.sin(t) * self.axis for t in self.thetas]
         f_theta = np.array([tq @ e for tq, e in zip(self.table, e_theta)]) / np.sin(self.thetas)
         f_phi = self.table @ self.e2 / np.sin(self.thetas)

@@ -24,7 +24,7 @@ RTOL = 1e-10
 
 
 def _source(fsyst, params, energy, lead, where=None):
-    """(1/2π) Σ_modes Source(σ_b)(ψ) per site, shape (num_sites_in_where, 3), and its imaginary part."""
+    """(1/2π) Σ_modes Source(σ_b)(ψ) per site, shape (len(where), 3), and max |imaginary part|."""
     wf = kwant.wave_function(fsyst, energy, params=params)(lead)
     out = []
     for b in range(3):

@@ -261,7 +261,8 @@ def current_switching(small=False):
     rates = rows[:, 4]
     assert rates[0] < 0 < rates[-1]
     k = int(np.flatnonzero(rates > 0)[0])
-    threshold = biases[k - 1] - rates[k - 1] * (biases[k] - biases[k - 1]) / (rates[k] - rates[k - 1])
+    slope = (rates[k] - rates[k - 1]) / (biases[k] - biases[k - 1])
+    threshold = biases[k - 1] - rates[k - 1] / slope
     print(f"  threshold bias (growth rate = 0, linear interpolation): V_c ≈ {threshold:.3f}")
     return dict(biases=biases, rows=rows, times=times, mz=np.array(trajs), threshold=threshold)
 
