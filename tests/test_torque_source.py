@@ -99,3 +99,15 @@ def test_local_torque_bad_input():
         torque.local_torque(g, m, np.zeros((2, 3)))
     with pytest.raises(KwantLLGError, match="unit vectors"):
         torque.uniform_spin_densities(g, [[0, 0, 2.0]], mu=1.0)
+
+
+def test_uniform_spin_densities_equal_single_direction_integrals():
+    # the shared quadrature of several directions reproduces coefficients.spin_density (Eq. 14)
+    g = greens.FrozenGreens(molecule.molecule([0.1], gamma=(0.1, 0.15), polarization=(0.5, 0.0),
+                                              lead_hopping=10.0).finalized(),
+                            params=molecule.molecule_params(J=0.3))
+    dirs = np.array([[0.0, 0.0, 1.0], [0.6, 0.0, 0.8]])
+    many = torque.uniform_spin_densities(g, dirs, mu=(0.1, -0.05), tol=1e-10)
+    for d, s in zip(dirs, many):
+        one = co.spin_density(g, np.tile(d, (g.num_sites, 1)), mu=(0.1, -0.05), tol=1e-10).sigma
+        np.testing.assert_allclose(s, one, rtol=1e-8, atol=1e-9 * abs(one).max())
