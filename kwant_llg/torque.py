@@ -142,6 +142,10 @@ class MacrospinTorque:
         Relative tolerance of the energy quadrature.
     sites : sequence of int, optional
         Magnetic sites whose torque is summed (default: all).
+    onsite_values : dict, optional
+        Values of declared onsite parameters (as for the coefficients).
+    symmetry_tol : float
+        Relative tolerance of the rotational-symmetry check (raises beyond it).
 
     Attributes
     ----------
