@@ -99,6 +99,20 @@ def test_local_torque_bad_input():
         torque.local_torque(g, m, np.zeros((2, 3)))
     with pytest.raises(KwantLLGError, match="unit vectors"):
         torque.uniform_spin_densities(g, [[0, 0, 2.0]], mu=1.0)
+    # an m-dependent charge term (m_z σ0) cannot be expressed through ⟨σ⟩
+    lat = kwant.lattice.chain(norbs=2)
+    syst = kwant.Builder()
+    syst[lat(0)] = lambda site, m: m(site)[2] * np.eye(2) + np.tensordot(m(site), SIGMA, 1)
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = np.zeros((2, 2))
+    lead[lat.neighbors()] = -np.eye(2)
+    syst[lat.neighbors()] = -np.eye(2)
+    syst[lat(1)] = np.zeros((2, 2))
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    g2 = greens.FrozenGreens(syst.finalized(), params={})
+    with pytest.raises(KwantLLGError, match="trace"):
+        torque.local_torque(g2, np.tile([0, 0, 1.0], (2, 1)), np.zeros((2, 3)))
 
 
 def test_uniform_spin_densities_equal_single_direction_integrals():
