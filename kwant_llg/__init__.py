@@ -7,7 +7,7 @@ coefficients) and their coupling to Landau–Lifshitz–Gilbert dynamics.
 
 Submodules (all importable as ``kwant_llg.<name>``): ``greens``, ``observables``,
 ``contour``, ``adiabatic`` (frozen Green's functions and energy integrals);
-``coefficients``, ``scattering``, ``molecule``, ``macrospin``, ``spatial`` (LLG
+``coefficients``, ``torque``, ``scattering``, ``molecule``, ``macrospin``, ``spatial`` (LLG
 coefficients of Secs. II–IV and single-magnet dynamics); ``spins``, ``llg``,
 ``integrators``, ``dynamics``, ``topology`` (classical spin lattice); ``pumping``,
 ``coupled``, ``floquet``, ``diagnostics``, ``tdref`` (quantum pumping, Sec. V, and its
@@ -31,6 +31,7 @@ from .adiabatic import first_order_density, fermi_sea_density, AdiabaticDensity
 from .coefficients import (gilbert_damping, inertia_tensor, dynamic_damping, eta_tensor,
                            effective_gyromagnetic_ratio, spin_torque, Coefficient)
 from .scattering import btb_damping
+from .torque import local_torque, MacrospinTorque
 from .macrospin import Macrospin
 from .spatial import spin_transfer_coefficients, SpinTransferFit
 from .pumping import PumpDrive, PumpModel, pumped_current, charge_per_cycle, brouwer_charge
@@ -42,7 +43,7 @@ from .sweeps import sweep, SweepResult
 from .io import read_run
 from . import (spins, topology, llg, integrators, dynamics, molecule, coefficients, scattering,
                macrospin, spatial, pumping, coupled, floquet, diagnostics, simulation, sweeps,
-               io, tdref)
+               io, tdref, torque)
 
 __version__ = "0.1.0.dev0"
 
@@ -55,6 +56,7 @@ __all__ = [
     # LLG coefficients and the macrospin
     "gilbert_damping", "inertia_tensor", "dynamic_damping", "eta_tensor",
     "effective_gyromagnetic_ratio", "spin_torque", "Coefficient", "btb_damping", "Macrospin",
+    "local_torque", "MacrospinTorque",
     "spin_transfer_coefficients", "SpinTransferFit",
     # classical spins
     "SpinLattice", "Hamiltonian", "Exchange", "DMI", "Anisotropy", "Zeeman", "compile_field",
@@ -72,5 +74,5 @@ __all__ = [
     # submodules
     "devices", "textures", "leads", "adiabatic", "spins", "topology", "llg", "integrators",
     "dynamics", "molecule", "coefficients", "scattering", "macrospin", "spatial", "pumping",
-    "coupled", "floquet", "diagnostics", "simulation", "sweeps", "io", "tdref",
+    "coupled", "floquet", "diagnostics", "simulation", "sweeps", "io", "tdref", "torque",
 ]

@@ -101,6 +101,9 @@ def _cmd_damping(args):
         for name, c in tensors.items():
             record[name] = {"value": c.value.tolist(), "symmetric": c.symmetric.tolist(),
                             "error": c.error, "equation": c.equation}
+        if "alpha" in tensors:
+            # Eq. 19 as printed has half the prefactor of Eqs. 22/30 (docs/theory.md)
+            record["alpha"]["macrospin_damping"] = (2 * tensors["alpha"].value).tolist()
         json.dump(record, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
@@ -115,4 +118,6 @@ def _cmd_damping(args):
         if name == "alpha":
             eig = np.linalg.eigvalsh(c.symmetric)
             print("  eigenvalues of the symmetric part: " + "  ".join(f"{e:+.6e}" for e in eig))
+            print("  (Eq. 19 as printed; the Gilbert damping of the macrospin LLG is 2α, "
+                  "see docs/conventions.md)")
     return 0
