@@ -1,0 +1,273 @@
+r"""Fully time-dependent electrons (tkwant) coupled self-consistently to the LLG of the spins.
+
+:class:`TimeDependentLLG` is the exact-in-frequency reference for the adiabatic model of
+Xu et al., PRB 108, 144409 (2023) (:class:`kwant_llg.coupled.PumpedLLG`, Eqs. 38–40): the
+zero-temperature many-body electron state of the device is evolved by tkwant (all lead
+scattering states below E_F), under the time-dependent Hamiltonian
+
+    H(t) = H(m(0), v(0)) + W(t),
+    W(t) = Σ_p [v_p(t) − v_p(0)] Y_p + Σ_i J_i σ·(m_i(t) − m_i(0))   (on the magnetic sites),
+
+with the gate drive v_p(t) of :class:`kwant_llg.tdref.GateDrive` (the V_p after Eq. 38) and
+the classical spins m_i(t), which obey the project's LLG equation (Eq. 39 with the sign of
+docs/conventions.md)
+
+    ṁ_i = −γ m_i × (H_eff,i + h_i^el) + α m_i × ṁ_i,    h_i^el = −J_i ⟨σ⟩_i(t),
+
+where ⟨σ⟩_i(t) is the full (not only first-order) spin density of the tkwant state: the
+same field and sign as PumpedLLG with ``equilibrium=True``. Nothing is expanded in ω_p or
+in ṁ: the nonadiabatic response and the electronic damping from ṁ are included.
+
+Scheme (documented order 2 in dt). Steps t_n → t_{n+1} = t_n + dt:
+
+1. the LLG is advanced by one RK4 step with the electron field linearly extrapolated from
+   the last two electron samples, h^el(t) = h_n + (t − t_n)(h_n − h_{n−1})/dt_{n−1}
+   (h^el = h_n on the first step);
+2. the electrons are evolved by tkwant from t_n to t_{n+1} with m(t) linearly interpolated
+   between m_n and m_{n+1} in W(t) (tkwant's own adaptive steps, dt_e ≤ dt, see its
+   documentation);
+3. ⟨σ⟩_i(t_{n+1}) is measured, h_{n+1} = −J_i ⟨σ⟩_i(t_{n+1}).
+
+Linear extrapolation and interpolation have local errors O(dt³), so the coupled scheme is
+of global order 2 (tests/test_tdcoupled.py measures it). tkwant cannot be rewound cheaply,
+which rules out an implicit or predictor–corrector coupling.
+
+Only for small devices (≲ 10×10 sites): every step evolves every one-body state.
+"""
+
+import copy
+import functools
+
+import numpy as np
+import kwant
+
+from ._common import KwantLLGError, SIGMA, SIGMA_0, check_finite, site_field
+from .dynamics import _check_alpha, _check_inputs, _positive
+from .integrators import rk4_step
+from .llg import llg_rhs
+from .spins import compile_field
+from . import tdref
+
+__all__ = ["TimeDependentLLG", "OBSERVABLES"]
+
+#: Keys of :meth:`TimeDependentLLG.observables`.
+OBSERVABLES = ("t", "m", "spin_density", "charge_density", "current")
+
+
+class _CoupledPerturbation:
+    """W(t) = gate part + J σ·(m(t) − m(0)) in tkwant's perturbation interface.
+
+    m(t) is the linear interpolation on the current segment [t_a, t_b] (extrapolated outside,
+    which tkwant's solver may touch at round-off distance).
+    """
+
+    def __init__(self, gates, exchange_orbitals, couplings, m0, size):
+        self.gates = gates                     # _GatePerturbation or None
+        self.size = size
+        self._orbs = exchange_orbitals         # (num_sites, 2) orbitals (up, down)
+        self._j = couplings
+        self._m0 = m0.copy()
+        self.set_segment(0.0, m0, 1.0, m0)
+
+    def set_segment(self, ta, ma, tb, mb):
+        self._ta, self._tb = float(ta), float(tb)
+        self._da = ma - self._m0
+        self._slope = (mb - ma) / (tb - ta)
+
+    def delta_m(self, time):
+        return self._da + (time - self._ta) * self._slope
+
+    def apply(self, time, ket, out=None):
+        ket = np.asarray(ket)
+        res = np.zeros(self.size, complex) if out is None else np.asarray(out)
+        if self.gates is not None:
+            self.gates.apply(time, ket, out=res)
+        d = self._j[:, None] * self.delta_m(time)             # J_i Δm_i
+        up, dn = self._orbs[:, 0], self._orbs[:, 1]
+        ku, kd = ket[up], ket[dn]
+        res[up] += d[:, 2] * ku + (d[:, 0] - 1j * d[:, 1]) * kd
+        res[dn] += (d[:, 0] + 1j * d[:, 1]) * ku - d[:, 2] * kd
+        return res if out is None else None
+
+
+def _exchange_couplings(fsyst, params, magnetization, num_sites):
+    """J_i from X_i^a = H(m = e_a) − H(m = 0) on the onsite blocks; checks X_i^a = J_i σ^a."""
+    def h(vec):
+        p = {**params, magnetization: lambda site, v=np.asarray(vec, float): v}
+        return fsyst.hamiltonian_submatrix(params=p, sparse=True).tocsr()
+    h0 = h((0, 0, 0))
+    x = [(h(e) - h0) for e in np.eye(3)]
+    orbs = np.array([tdref._site_orbitals(fsyst, i) for i in range(num_sites)])
+    if orbs.shape[1] != 2:
+        raise KwantLLGError("TimeDependentLLG needs two orbitals (up, down) on every site.")
+    blocks = np.array([[xa[o][:, o].toarray() for xa in x] for o in orbs])   # (n, 3, 2, 2)
+    j = np.einsum("iaxy,ayx->i", blocks, SIGMA).real / 6
+    off = sum(abs(xa).sum() for xa in x) - sum(abs(blocks).sum(axis=(2, 3)).sum(axis=0))
+    if np.abs(blocks - j[:, None, None, None] * SIGMA).max() > 1e-10 or abs(off) > 1e-10:
+        raise KwantLLGError("The system's dependence on the magnetisation is not an onsite "
+                            "exchange J_i σ·m_i; TimeDependentLLG cannot couple it.")
+    return j, orbs
+
+
+class TimeDependentLLG:
+    r"""LLG spins coupled to tkwant's exact time-dependent electrons (module doc, W(t)).
+
+    Parameters
+    ----------
+    fsyst : kwant.system.FiniteSystem
+        Device with onsite exchange J σ·m(site) (e.g. ``skyrmion_device(L, W,
+        lead_magnetization=...)``; leads along the texture's background avoid bound states).
+    lattice : SpinLattice
+        ``SpinLattice.from_kwant(fsyst)``.
+    hamiltonian : Term
+        Spin Hamiltonian (Eq. 38).
+    m0 : array_like (num_sites, 3)
+        Initial texture; the electrons start in the equilibrium state of H(m0, v(0)).
+    drive : GateDrive or None
+        Gate drive (None: no drive).
+    energy : float
+        Fermi energy E_F (zero temperature).
+    alpha : float
+        Gilbert damping of the spins.
+    dt : float
+        LLG step (the electrons are synchronised at every step, module doc).
+    params : dict
+        Value-function parameters (without the magnetisation).
+    gamma : float
+        Gyromagnetic ratio.
+    frozen : bool
+        Keep m = m0 (electrons only: equals :func:`kwant_llg.tdref.simulate`).
+    magnetization : str
+        Name of the magnetisation parameter.
+    order, subintervals, refine, refine_tol, check_bound_states
+        tkwant's momentum quadrature and the bound-state guard, as in
+        :func:`kwant_llg.tdref.simulate`.
+    tmax : float
+        Largest time tkwant prepares its boundary conditions for (default 100).
+
+    Attributes
+    ----------
+    time : float
+    m : ndarray (num_sites, 3)
+    spin_density : ndarray (num_sites, 3)
+        ⟨σ⟩_i at ``time``.
+    num_steps : int
+    """
+
+    def __init__(self, fsyst, lattice, hamiltonian, m0, *, drive, energy, alpha, dt, params,
+                 gamma=1.0, frozen=False, magnetization="m", order=10, subintervals=1,
+                 refine=True, refine_tol=1e-5, check_bound_states=True, tmax=100.0):
+        tkwant = tdref.require_tkwant()
+        if drive is not None and not isinstance(drive, tdref.GateDrive):
+            raise KwantLLGError(f"drive must be a GateDrive or None, got {type(drive).__name__}.")
+        if not (np.isscalar(energy) and np.isfinite(energy)):
+            raise KwantLLGError(f"energy must be a finite Fermi energy, got {energy!r}.")
+        if not fsyst.leads:
+            raise KwantLLGError("The system has no leads; tkwant's scattering states need leads.")
+        m0 = _check_inputs(lattice, hamiltonian, m0)
+        if lattice.num_spins != len(fsyst.sites):
+            raise KwantLLGError(f"The lattice has {lattice.num_spins} spins but the system has "
+                                f"{len(fsyst.sites)} sites; use SpinLattice.from_kwant(fsyst).")
+        self.alpha = _check_alpha(alpha, lattice.num_spins)
+        if np.ndim(self.alpha):
+            raise KwantLLGError("TimeDependentLLG takes a scalar damping alpha.")
+        self.gamma, self.dt = _positive(gamma, "gamma"), _positive(dt, "dt")
+        self.lattice, self.hamiltonian, self.drive = lattice, hamiltonian, drive
+        self.energy, self.frozen = float(energy), bool(frozen)
+        params = dict(params)
+        params.pop(magnetization, None)
+        names = () if drive is None else drive.names
+        self.couplings, orbs = _exchange_couplings(fsyst, params, magnetization, len(m0))
+        params0 = {**params, magnetization: site_field(fsyst, m0),
+                   **{p: float(drive.value(p, 0.0)) for p in names}}
+        if check_bound_states:
+            nb, e_min = tdref.count_bound_states(fsyst, params=params0)
+            if nb:
+                raise KwantLLGError(
+                    f"The system has {nb} bound state(s) below the continuum edge E = "
+                    f"{e_min:.4g} at t = 0; tkwant's many-body state would miss them (use leads "
+                    "magnetised along the texture's background).")
+        gates = None
+        if drive is not None:
+            gates = tdref._GatePerturbation(drive, tdref._parameter_matrices(fsyst, params0,
+                                                                              names))
+        size = fsyst.hamiltonian_submatrix(params=params0, sparse=True).shape[0]
+        self._pert = _CoupledPerturbation(gates, orbs, self.couplings, m0, size)
+        tsyst = copy.copy(fsyst)
+        pert = self._pert
+        tsyst.time_dependent_perturbation = lambda time_name, time_start, params=None: pert
+
+        man = tkwant.manybody
+        occupation = man.lead_occupation(chemical_potential=self.energy)
+        spectra = __import__("kwantspectrum").spectra(fsyst.leads,
+                                                      params={**params0, "time": 0.0})
+        itype = functools.partial(man.Interval, order=int(order))
+        intervals = man.calc_intervals(spectra, [occupation], interval_type=itype)
+        if subintervals > 1:
+            intervals = man.split_intervals(intervals, int(subintervals))
+        if not intervals:
+            raise KwantLLGError(f"No lead mode is occupied below E_F = {energy}.")
+        self._state = man.State(tsyst, tmax=_positive(tmax, "tmax"), occupations=occupation,
+                                params=params0, spectra=spectra, intervals=intervals,
+                                refine=False)
+        if refine:
+            self._state.refine_intervals(atol=refine_tol, rtol=refine_tol)
+        self._dens = [kwant.operator.Density(fsyst, onsite=s, sum=False)
+                      for s in (*SIGMA, SIGMA_0)]
+        self._field = compile_field(hamiltonian, lattice)
+        self.time, self.num_steps = 0.0, 0
+        self.m = m0
+        self._measure()
+        self._h_prev = None                     # (dt of the previous step, h_{n-1})
+
+    # ------------------------------------------------------------------ electrons
+    def _measure(self):
+        vals = np.real(np.array([self._state.evaluate(op) for op in self._dens]))
+        vals = check_finite(vals, "tkwant density")
+        self.spin_density = vals[:3].T.copy()
+        self.charge_density = vals[3].copy()
+
+    def electron_field(self):
+        """h_i^el = −J_i ⟨σ⟩_i(t) of the current state (module doc)."""
+        return -self.couplings[:, None] * self.spin_density
+
+    # ------------------------------------------------------------------ stepping
+    def _step(self, dt):
+        t, m = self.time, self.m
+        h_n = self.electron_field()
+        slope = 0.0 if self._h_prev is None else (h_n - self._h_prev[1]) / self._h_prev[0]
+        if self.frozen:
+            new = m
+        else:
+            def rhs(s, x):
+                h = self._field(x) + h_n + (s - t) * slope
+                return llg_rhs(x, h, alpha=self.alpha, gamma=self.gamma)
+            new, _ = rk4_step(rhs, t, m, dt)
+            new = check_finite(new, "magnetisation")
+        self._pert.set_segment(t, m, t + dt, new)
+        self._state.evolve(t + dt)
+        self._h_prev = (dt, h_n)
+        self.time, self.m = t + dt, new
+        self.num_steps += 1
+        self._measure()
+
+    def evolve(self, time):
+        """Advance spins and electrons to ``time`` in steps of at most ``dt`` (module doc)."""
+        if not np.isfinite(time):
+            raise KwantLLGError(f"time must be finite, got {time!r}.")
+        if time < self.time:
+            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
+                                f"t = {self.time}, requested t = {time}.")
+        eps = 1e-12 * max(1.0, abs(time))
+        while self.time < time - eps:
+            self._step(min(self.dt, time - self.time))
+
+    def observables(self):
+        """``t``, ``m`` (num_sites, 3), ``spin_density`` ⟨σ⟩_i, ``charge_density``,
+        ``current`` (None here; use :func:`kwant_llg.tdref.simulate` for lead currents)."""
+        return dict(t=self.time, m=self.m.copy(), spin_density=self.spin_density.copy(),
+                    charge_density=self.charge_density.copy(), current=None)
+
+    def __repr__(self):
+        return (f"TimeDependentLLG(<{self.lattice.num_spins} spins>, time={self.time}, "
+                f"E={self.energy}, dt={self.dt}, frozen={self.frozen})")
