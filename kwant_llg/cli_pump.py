@@ -122,6 +122,7 @@ def run_point(point, *, progress=None):
     return {"path": str(path), "status": result.status, "end_reason": result.end_reason,
             "records": int(data.times.size), "time": float(result.time),
             "resumed": bool(resumable),
+            "adiabaticity": data.settings.get("adiabaticity"),
             "final_center": None if center is None or not len(center) else center[-1].tolist()}
 
 

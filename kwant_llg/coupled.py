@@ -230,6 +230,8 @@ class PumpedLLG:
         self.lead = int(lead)
         self.torque, self.equilibrium, self.velocity = torque, bool(equilibrium), False
         self._greens = greens if (torque == "adiabatic" or equilibrium) else None
+        self._diag_greens = greens          # not pickled: only for adiabaticity()
+        self.adiabaticity_info = None
         if J is None:
             self.couplings = exchange_couplings(greens.exchange)
         else:
@@ -279,6 +281,7 @@ class PumpedLLG:
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_compiled", None)
+        state.pop("_diag_greens", None)
         if self._greens is not None:
             try:
                 pickle.dumps(self._greens.fsyst)
@@ -288,6 +291,44 @@ class PumpedLLG:
                     "the state, and it cannot be pickled (its value functions must be defined "
                     f"at module level): {exc}") from None
         return state
+
+    def adiabaticity(self, *, n_times=4, threshold=0.1, fermi_sea=None, tol=1e-6):
+        """Validity of the adiabatic expansion for the current texture (computed once).
+
+        :func:`kwant_llg.diagnostics.pump_adiabaticity` for the texture ``self.m`` and the
+        drive: max over ``n_times`` phases of ‖ρ^(1)‖/‖ρ^(0)‖ on all sites and ω τ_dwell.
+        The result is cached in :attr:`adiabaticity_info` (and pickled with the state); a
+        later call returns the cached object.
+
+        Parameters
+        ----------
+        n_times : int
+            Phases of the cycle at which the density ratio is evaluated.
+        threshold : float
+            Above it the result is not :attr:`~kwant_llg.diagnostics.Adiabaticity.ok`.
+        fermi_sea : bool, optional
+            Include the Fermi-sea term in ρ^(1) (default: ``torque == "adiabatic"``, i.e.
+            the first-order density that drives this run).
+        tol : float
+            Accuracy of the contour integrals.
+
+        Returns
+        -------
+        Adiabaticity
+        """
+        if self.adiabaticity_info is not None:
+            return self.adiabaticity_info
+        from .diagnostics import pump_adiabaticity
+        greens = getattr(self, "_diag_greens", None)
+        if greens is None:
+            raise KwantLLGError("This state was unpickled before its adiabaticity was "
+                                "computed; the electron system is not part of the state.")
+        if fermi_sea is None:
+            fermi_sea = self.torque == "adiabatic"
+        self.adiabaticity_info = pump_adiabaticity(
+            greens, self.m, self.drive, mu=self.energy, n_times=n_times, fermi_sea=fermi_sea,
+            threshold=threshold, tol=tol)
+        return self.adiabaticity_info
 
     def electron_fields(self, t, m):
         """Electron fields of the frozen problem at (t, m) (one solve).

@@ -153,7 +153,7 @@ def _pickle_state(state):
 
 def run(dynamics, t_end, *, path, record_every, snapshot_every=None, checkpoint_every=1,
         observables=None, stop=None, stop_on=None, parameters=None, positions=None,
-        progress=None):
+        progress=None, diagnose=True):
     """Evolve ``dynamics`` to ``t_end``, writing records, snapshots and checkpoints to ``path``.
 
     Parameters
@@ -186,6 +186,11 @@ def run(dynamics, t_end, *, path, record_every, snapshot_every=None, checkpoint_
         Site positions stored for OVF export (default: ``dynamics.lattice.positions``).
     progress : callable ``progress(done, total)``, optional
         Called after each record with the number of records done and in total.
+    diagnose : bool
+        If the dynamics has an ``adiabaticity()`` method (:class:`~kwant_llg.coupled.
+        PumpedLLG`), compute the adiabaticity measures once for the initial texture, store
+        their ``as_dict()`` under ``settings["adiabaticity"]`` of the run file and issue one
+        :class:`~kwant_llg.diagnostics.AdiabaticityWarning` if they are not small.
 
     Returns
     -------
@@ -197,6 +202,10 @@ def run(dynamics, t_end, *, path, record_every, snapshot_every=None, checkpoint_
                 "snapshot_every": int(snapshot_every or 0),
                 "checkpoint_every": max(1, int(checkpoint_every or 1)),
                 "dynamics": type(dynamics).__name__}
+    if diagnose and callable(getattr(dynamics, "adiabaticity", None)):
+        diag = dynamics.adiabaticity()
+        settings["adiabaticity"] = diag.as_dict()
+        diag.warn_once(stacklevel=3)
     if positions is None:
         positions = _positions(dynamics)
     runfile = io.RunFile.create(path, parameters=parameters or {}, settings=settings,

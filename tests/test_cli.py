@@ -138,6 +138,11 @@ def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pum
     assert rc == (0 if info["results"]["failed_points"] == 0 else 1)
     data = klio.read_run(out / "pump_no_skyrmion.h5")
     assert data.parameters["V"] == 0.8 and data.parameters["E"] == 1.9
+    # the adiabaticity diagnostic of the run, in info.json and in the run file (issue 6)
+    diag = ref["adiabaticity"]
+    assert diag == data.settings["adiabaticity"] and diag["omega"] == 1.0
+    np.testing.assert_allclose(diag["omega_dwell"], diag["dwell_time"], rtol=1e-12)
+    assert diag["omega_dwell"] > diag["threshold"]          # the seed's ω_p = 1 is not slow
     assert data.versions["kwant_llg"] and data.versions["kwant"]
     assert {"I_p", "I_p_up", "I_p_down", "center_paper", "Q"} <= set(data.records)
     # independent check: the charge pumped per cycle by the frozen uniform magnet, summed
