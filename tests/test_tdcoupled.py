@@ -125,7 +125,7 @@ def test_slow_drive_approaches_adiabatic_trajectory():
     """(b) Over one pumping period from a relaxed canted texture (Zeeman field along x, leads
     along z), the exact trajectory approaches PumpedLLG's adiabatic one (first-order pumped
     density, Fermi surface + Fermi sea, plus the equilibrium density, same field −J⟨σ⟩) as
-    ω_p → 0: max_t |m_td − m_ad| / max_t |m_ad − m0| measured 0.166 (ω_p = 0.4) and 0.081
+    ω_p → 0: max_t |m_td − m_ad| / max_t |m_ad − m0| measured 0.166 (ω_p = 0.4) and 0.078
     (ω_p = 0.2), i.e. ∝ ω_p (non-adiabatic density). γ = 0.1 keeps the spin motion slow: the
     magnetisation-velocity term J σ·ṁ, absent from PumpedLLG, is of the same order in ω_p as the
     pumped density (docs/theory.md); with γ = 1 the difference grows as ω_p decreases
