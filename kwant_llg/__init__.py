@@ -10,7 +10,7 @@ Submodules (all importable as ``kwant_llg.<name>``): ``greens``, ``observables``
 ``coefficients``, ``torque``, ``scattering``, ``molecule``, ``macrospin``, ``spatial`` (LLG
 coefficients of Secs. II–IV and single-magnet dynamics); ``spins``, ``llg``,
 ``integrators``, ``dynamics``, ``topology`` (classical spin lattice); ``pumping``,
-``coupled``, ``floquet``, ``diagnostics``, ``tdref`` (quantum pumping, Sec. V, and its
+``coupled``, ``floquet``, ``diagnostics``, ``tdref``, ``tdcoupled`` (quantum pumping, Sec. V, and its
 references); ``simulation``, ``sweeps``, ``io``, ``plotting`` (runs, checkpoints, figures).
 """
 
@@ -36,6 +36,7 @@ from .macrospin import Macrospin
 from .spatial import spin_transfer_coefficients, SpinTransferFit
 from .pumping import PumpDrive, PumpModel, pumped_current, charge_per_cycle, brouwer_charge
 from .coupled import PumpedLLG, SkyrmionLost
+from .tdcoupled import TimeDependentLLG
 from .floquet import floquet_solve, FloquetSolution, converge_sidebands
 from .diagnostics import pump_adiabaticity, Adiabaticity, AdiabaticityWarning
 from .simulation import RunResult
@@ -43,7 +44,7 @@ from .sweeps import sweep, SweepResult
 from .io import read_run
 from . import (spins, topology, llg, integrators, dynamics, molecule, coefficients, scattering,
                macrospin, spatial, pumping, coupled, floquet, diagnostics, simulation, sweeps,
-               io, tdref, torque)
+               io, tdref, tdcoupled, torque)
 
 __version__ = "0.1.0.dev0"
 
@@ -64,7 +65,7 @@ __all__ = [
     "topological_charge", "skyrmion_center", "skyrmion_radius", "far_field",
     # pumping
     "PumpDrive", "PumpModel", "pumped_current", "charge_per_cycle", "brouwer_charge",
-    "PumpedLLG", "SkyrmionLost", "floquet_solve", "FloquetSolution", "converge_sidebands",
+    "PumpedLLG", "SkyrmionLost", "TimeDependentLLG", "floquet_solve", "FloquetSolution", "converge_sidebands",
     "pump_adiabaticity", "Adiabaticity", "AdiabaticityWarning",
     # runs
     "RunResult", "sweep", "SweepResult", "read_run",
@@ -74,5 +75,5 @@ __all__ = [
     # submodules
     "devices", "textures", "leads", "adiabatic", "spins", "topology", "llg", "integrators",
     "dynamics", "molecule", "coefficients", "scattering", "macrospin", "spatial", "pumping",
-    "coupled", "floquet", "diagnostics", "simulation", "sweeps", "io", "tdref", "torque",
+    "coupled", "floquet", "diagnostics", "simulation", "sweeps", "io", "tdref", "tdcoupled", "torque",
 ]

@@ -340,7 +340,14 @@ class PumpedLLG:
         static : ndarray (num_sites, 3) or None
             −J_i ⟨σ⟩_i^(0) (``equilibrium=True``), else None.
         response : PumpResponse
+
+        Notes
+        -----
+        The electrons see the direction m_i/|m_i|: the intermediate stages of a Runge–Kutta
+        step leave the unit sphere by O(dt²), and the Hamiltonian (and the contour integrals
+        of ``torque="adiabatic"``/``equilibrium=True``) are defined for unit vectors.
         """
+        m = m / np.linalg.norm(m, axis=1, keepdims=True)
         values = self.drive.values(t)
         resp = self.model.response(m, values)
         self.num_solves += 1

@@ -263,6 +263,23 @@ def test_equilibrium_option_adds_minus_J_equilibrium_spin():
         pickle.dumps(s)
 
 
+def test_equilibrium_option_steps_with_rk4():
+    """RK4 stages leave the unit sphere by O(dt²); the contour integral of the equilibrium
+    density must see the directions, not refuse the stage vectors (regression)."""
+    fsyst, lattice, m = _tiny()
+    s = PumpedLLG(fsyst, lattice, spins.Exchange(1.0), m, drive=PumpDrive(0.3, 1.0),
+                  energy=E, params=kl.devices.seed_params(), alpha=0.1, dt=0.1,
+                  equilibrium=True, check_skyrmion=False)
+    stage = 1.01 * m                                  # off the sphere, same directions
+    g1, s1, _ = s.electron_fields(0.4, stage)
+    g0, s0, _ = s.electron_fields(0.4, m)
+    assert np.allclose(g1, g0, rtol=1e-12, atol=1e-13) and np.allclose(s1, s0, rtol=1e-12, atol=1e-13)
+    s.evolve(0.2)
+    assert s.time == pytest.approx(0.2)
+    assert np.abs(np.linalg.norm(s.m, axis=1) - 1).max() < 1e-12
+    assert np.abs(s.m - m).max() > 1e-4
+
+
 @pytest.mark.slow
 def test_adiabatic_torque_adds_the_fermi_sea_term():
     fsyst, lattice, m = _tiny()
