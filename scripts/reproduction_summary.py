@@ -36,7 +36,8 @@ def summary(path):
     full = t <= t[0] + period * np.floor((t[-1] - t[0]) / period + 1e-9)
     if full.sum() > 8 and t[full][-1] - t[0] >= period * (1 - 1e-9):
         spectrum = np.abs(np.fft.rfft(current[full][:-1]))
-        out["I_p_first_harmonic_share"] = float(spectrum[1] ** 2 / (spectrum[1:] ** 2).sum())
+        cycles = int(round((t[full][-1] - t[0]) / period))      # bin of the pump frequency
+        out["I_p_first_harmonic_share"] = float(spectrum[cycles] ** 2 / (spectrum[1:] ** 2).sum())
     down = np.asarray(rec["I_p_down"], dtype=float)
     out["I_p_down_share"] = float(np.abs(down).sum() / max(np.abs(current).sum(), 1e-300))
     out["I_p_mean"] = float(current.mean())
