@@ -354,16 +354,32 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
     """Term (A) at kT > 0: ∫ dE (−∂f/∂E) (1/2π) G^r Ḣ G^a on the real axis.
 
     G^r Ḣ G^a mixes retarded and advanced functions and is not analytic, so it is integrated
-    on the real axis over μ ± x with x = kT·min(40, ln(‖Ḣ‖/tol) + 8) (the weight beyond is
-    below e^{−x/kT}). Where no lead subband opens in the window, with the Gauss
-    rule of the weight −∂f/∂E itself (:func:`fermi_window_rule`): the nodes need only resolve
-    G^r Ḣ G^a, and rules of 16, 24, 32 and 48 nodes are tried until two successive ones agree
-    to ``tol``. Otherwise (or if that fails: resonances narrower than kT) the window is cut
-    at the lead thresholds (:func:`lead_thresholds`), where Σ has square-root branch points,
-    and each piece [a, b] is integrated in θ with E = a + (b − a)(1 − cos θ)/2, which makes
-    √(E − a) and √(b − E) smooth, by adaptive Gauss–Legendre panels.
+    on the real axis (:func:`fermi_window_integral`).
     """
     scale = max(np.linalg.norm(hdot, ord=2, axis=(-2, -1)).max(initial=0.0), 1e-300)
+
+    def func(e):
+        return fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols,
+                                    onsite_values=onsite_values)
+
+    return fermi_window_integral(greens, func, (len(hdot), len(rows), 2, 2), mu=mu, kT=kT,
+                                 scale=scale, tol=tol, n_points=n_points,
+                                 max_points=max_points)
+
+
+def fermi_window_integral(greens, func, shape, *, mu, kT, scale, tol, n_points, max_points):
+    """∫ dE (−∂f/∂E) func(E) over the Fermi window on the real axis (kT > 0).
+
+    The window is μ ± x with x = kT·min(40, ln(scale/tol) + 8) (the weight beyond is
+    below e^{−x/kT}; ``scale`` bounds |func|). Where no lead subband opens in the window,
+    with the Gauss rule of the weight −∂f/∂E itself (:func:`fermi_window_rule`): the nodes
+    need only resolve func, and rules of 16, 24, 32 and 48 nodes are tried until two
+    successive ones agree to ``tol``. Otherwise (or if that fails: resonances narrower than
+    kT) the window is cut at the lead thresholds (:func:`lead_thresholds`), where Σ has
+    square-root branch points, and each piece [a, b] is integrated in θ with
+    E = a + (b − a)(1 − cos θ)/2, which makes √(E − a) and √(b − E) smooth, by adaptive
+    Gauss–Legendre panels. Returns (value of the given shape, error, evaluations).
+    """
     tail = kT * min(_contour.TAIL, np.log(max(scale / tol, 1.0)) + 8.0)
     edges = lead_thresholds(greens, mu - tail, mu + tail)
     count, previous = 0, None
@@ -371,8 +387,7 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
         if count + n > max_points:
             break
         s, w = fermi_window_rule(n)
-        vals = np.array([fermi_surface_blocks(greens, mu + kT * sk, m, hdot, orbitals, rows,
-                                              cols, onsite_values=onsite_values) for sk in s])
+        vals = np.array([func(mu + kT * sk) for sk in s])
         count += n
         value = np.einsum("k,k...->...", w, vals)
         if previous is not None:
@@ -392,8 +407,7 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
     segments = [piece(a, b) for a, b in zip(points[:-1], points[1:])]
 
     def evaluate(energies):
-        return np.array([fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols,
-                                              onsite_values=onsite_values) for e in energies])
+        return np.array([func(e) for e in energies])
 
     def contract(w, vals):
         return _real_components(np.einsum("k,k...->...", w.real, vals))
@@ -401,4 +415,4 @@ def integrate_fermi_window(greens, m, hdot, orbitals, rows, cols, *, mu, kT, n_p
     value, error, panel_count = _contour._integrate(
         segments, evaluate, contract, n_points, tol, max(max_points - count, 0),
         "Fermi-window (real-axis) integral")
-    return _from_components(value, (len(hdot), len(rows), 2, 2)), error, count + panel_count
+    return _from_components(value, shape), error, count + panel_count

@@ -284,10 +284,13 @@ class Coefficient:
         Estimated absolute quadrature error.
     equation : str
         Equation of the paper it implements.
+    info : dict
+        How it was computed (method, number of evaluations, parts).
     """
 
-    def __init__(self, value, error, equation):
+    def __init__(self, value, error, equation, info=None):
         self.value, self.error, self.equation = value, float(error), equation
+        self.info = {} if info is None else info
 
     @property
     def symmetric(self):
@@ -311,15 +314,35 @@ def _setup(greens, m, mu, kT, sites, onsite_values, e_min):
     return m, mu, kT, xs, window
 
 
-def _response(greens, m, *, mu, kT, sites, onsite_values, tol, e_min, power, what):
-    """∫ dE/2π Tr[G^< X_i K X_j], K = G(1−∂Σ)G (power 2) or G(1−∂Σ)G(1−∂Σ)G (power 3)."""
+def _response(greens, m, *, mu, kT, sites, onsite_values, tol, e_min, power, what, part,
+              reference=None):
+    """``part`` ("real"/"imag") of ∫ dE/2π Tr[G^< X_i K X_j], K = G(1−∂Σ)G (power 2) or
+    G(1−∂Σ)G(1−∂Σ)G (power 3).
+
+    Only the part the coefficient needs is integrated, so that the convergence check of
+    :func:`_integrate` compares the error with that part (the other one can be orders of
+    magnitude larger near quasi-bound states). With ``reference=(μ_r, kT_r)`` the
+    occupations are f_α − f(μ_r, kT_r) (the bias part of a split, supported near the μ_α).
+    """
     m, mu, kT, xs, (lo, hi, points) = _setup(greens, m, mu, kT, sites, onsite_values, e_min)
+    ref_mu = ref_kT = None
+    if reference is not None:
+        ref_mu = np.full(len(mu), float(reference[0]))
+        ref_kT = np.full(len(mu), float(reference[1]))
+        start = min(mu.min(), ref_mu[0]) - 40 * max(kT.max(), ref_kT[0])
+        if start > lo:
+            lo = start
+            points = [p for p in points if lo < p < hi]
+    pick = np.real if part == "real" else np.imag
 
     def integrand(e):
         fr = _Frozen(greens, e, m, onsite_values)
         if fr.labels.size == 0:
-            return np.zeros(18)
-        w = _fermi(e, mu, kT)[fr.labels]
+            return np.zeros(9)
+        w = _fermi(e, mu, kT)
+        if ref_mu is not None:
+            w = w - _fermi(e, ref_mu, ref_kT)
+        w = w[fr.labels]
         y = fr.psi
         k = len(w)
         z = fr.gf.solve(np.hstack([x @ y for x in xs]))
@@ -328,14 +351,14 @@ def _response(greens, m, *, mu, kT, sites, onsite_values, tol, e_min, power, wha
         left = [x @ (y * w) for x in xs]       # X_i ψ f  (X Hermitian)
         t = np.array([[1j * np.vdot(left[i], z[:, j * k:(j + 1) * k]) for j in range(3)]
                       for i in range(3)]) / (2 * np.pi)
-        return np.concatenate([t.real.ravel(), t.imag.ravel()])
+        return pick(t).ravel()
 
     value, err = _integrate(integrand, lo, hi, points, tol, what)
-    return value[:9].reshape(3, 3) + 1j * value[9:].reshape(3, 3), err
+    return value.reshape(3, 3), err
 
 
 def gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10,
-                    e_min=None):
+                    e_min=None, method="split", max_points=6000):
     r"""Gilbert damping tensor, Eq. (19), in the project's sign convention.
 
     α_ij = −∫ dE/2π Re Tr[G_f^< X_i (−∂_E G_f^r) X_j],   X_i = ∂H/∂m_i
@@ -346,6 +369,18 @@ def gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, to
     :mod:`kwant_llg.macrospin` (γ = 1, field −⟨X⟩) is damped by **2 α** (tested against
     Eq. 30 and :mod:`kwant_llg.adiabatic`; 2 α_sym = α^BTB at T = 0).
 
+    Two evaluations of the same integral (tested against each other):
+
+    * ``method="split"`` (default): the equilibrium part, with every lead at the occupation
+      of the lead with the lowest μ, as a Fermi-surface term plus a retarded-only Fermi-sea
+      term on the complex contour (:mod:`kwant_llg.coefficients_sea`); the rest of a bias,
+      Σ_α (f_α − f_ref) ψ_α ψ_α^†, on the real axis over the bias window only. Converges
+      on large devices with quasi-bound states, where the real axis does not.
+    * ``method="real-axis"``: the whole Fermi sea on the real axis with the scattering
+      states ψ_α (adaptive Gauss–Kronrod, cheap per energy: one solve with the open
+      channels); fine for dots and small ribbons, raises ConvergenceError where narrow
+      resonances make the integrand spiky.
+
     Parameters
     ----------
     greens : FrozenGreens
@@ -355,17 +390,44 @@ def gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, to
     sites : sequence of int, optional
         Sites rotated together (default all: the uniform-rotation / macrospin tensor).
     tol : float
-        Relative tolerance of the adaptive energy quadrature.
+        Relative tolerance of the energy quadratures ("split": relative to the size of the
+        Fermi-surface term).
     e_min : float, optional
-        Lower end of the energy integral (default: Gershgorin bound of the spectrum).
+        Lower end of the energy integral ("real-axis" default: the bottom of the lead bands
+        or the Gershgorin bound of the spectrum; "split": a bound below the whole spectrum).
+    method : {"split", "real-axis"}
+    max_points : int
+        Budget of contour points ("split").
 
     Returns
     -------
     Coefficient
+        With ``info`` (dict: method, evaluations and, for "split", the Fermi-surface and
+        Fermi-sea parts of the equilibrium tensor).
     """
-    t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
-                       tol=tol, e_min=e_min, power=2, what="the Gilbert damping (Eq. 19)")
-    return Coefficient(-t.real, err, "19")
+    what = "the Gilbert damping (Eq. 19)"
+    if method == "real-axis":
+        t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
+                           tol=tol, e_min=e_min, power=2, what=what, part="real")
+        return Coefficient(-t, err, "19", info=dict(method=method))
+    if method != "split":
+        raise KwantLLGError(f"method must be 'split' or 'real-axis', got {method!r}.")
+    from . import coefficients_sea as _split
+    mu, kT = _occupations(greens, mu, kT)
+    marr = greens.magnetization_array(m)
+    ref = int(np.lexsort((kT, mu))[0])
+    value, err, info = _split.equilibrium_gilbert_damping(
+        greens, marr, mu=mu[ref], kT=kT[ref], sites=sites, onsite_values=onsite_values,
+        tol=tol, e_min=e_min, max_points=max_points)
+    info.update(method=method, reference_lead=ref)
+    if np.ptp(mu) > 0 or np.ptp(kT) > 0:
+        t, bias_err = _response(greens, marr, mu=mu, kT=kT, sites=sites,
+                                onsite_values=onsite_values, tol=tol, e_min=None, power=2,
+                                what=what + ", bias window", part="real",
+                                reference=(mu[ref], kT[ref]))
+        value, err = value - t, err + bias_err
+        info.update(bias=-t)
+    return Coefficient(value, err, "19", info=info)
 
 
 def inertia_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol=1e-10,
@@ -379,8 +441,9 @@ def inertia_tensor(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None, tol
     wide-band limit (docs/theory.md); ᾱ enters the macrospin LLG as it is.
     """
     t, err = _response(greens, m, mu=mu, kT=kT, sites=sites, onsite_values=onsite_values,
-                       tol=tol, e_min=e_min, power=3, what="the inertia tensor (Eq. 22)")
-    return Coefficient(-2 * t.imag, 2 * err, "22")
+                       tol=tol, e_min=e_min, power=3, what="the inertia tensor (Eq. 22)",
+                       part="imag")
+    return Coefficient(-2 * t, 2 * err, "22")
 
 
 def _two_energy(greens, m, omega, *, mu, kT, left, right, onsite_values, tol, e_min, what):

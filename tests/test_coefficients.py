@@ -38,11 +38,12 @@ def _fermi_surface_form(g, m, energy):
     return np.array([[np.trace(xi @ a @ xj @ a).real for xj in xs] for xi in xs]) / (8 * np.pi)
 
 
+@pytest.mark.parametrize("method", ["split", "real-axis"])
 @pytest.mark.parametrize("n, seed, pol, B", [(1, 0, (0, 0), (0, 0, 0)),
                                              (3, 2, (0.5, -0.7), (0.05, 0.08, 0.1))])
-def test_eq19_symmetric_part_is_btb_on_dots(n, seed, pol, B):
+def test_eq19_symmetric_part_is_btb_on_dots(n, seed, pol, B, method):
     g, m = _dot(n, seed, polarization=pol, B=B)
-    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10)
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-10, method=method)
     btb = sc.btb_damping(g, m, MU)
     # Eq. (19) integrated over the Fermi sea vs the Fermi-surface S-matrix formula (D1)
     np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-8, atol=1e-8 * abs(btb).max())
@@ -51,20 +52,21 @@ def test_eq19_symmetric_part_is_btb_on_dots(n, seed, pol, B):
     assert np.linalg.eigvalsh(alpha.symmetric).min() > -1e-10 * abs(btb).max()
 
 
-def test_eq19_symmetric_part_is_btb_on_textured_ribbon():
+@pytest.mark.parametrize("method", ["split", "real-axis"])
+def test_eq19_symmetric_part_is_btb_on_textured_ribbon(method):
     fsyst = devices.skyrmion_device(3, 2, gates=None).finalized()
     g = greens.FrozenGreens(fsyst, params=dict(t=1.0, J=0.7))
     rng = np.random.default_rng(5)
     m = rng.normal(size=(len(fsyst.sites), 3))
     m /= np.linalg.norm(m, axis=1)[:, None]
-    alpha = co.gilbert_damping(g, m, mu=1.6, tol=1e-10)
+    alpha = co.gilbert_damping(g, m, mu=1.6, tol=1e-10, method=method)
     btb = sc.btb_damping(g, m, 1.6)
     np.testing.assert_allclose(2 * alpha.symmetric, btb, rtol=1e-8, atol=1e-8 * abs(btb).max())
     # analytic ∂S (Fisher–Lee, ∂G = G X G) against central differences of kwant.smatrix
     fd = sc.btb_damping(g, m, 1.6, method="finite_difference", step=1e-5)
     np.testing.assert_allclose(fd, btb, rtol=1e-6, atol=1e-7 * abs(btb).max())
     # per-site tensor (one rotated site) is the same formula with X = J σ on that site
-    a1 = co.gilbert_damping(g, m, mu=1.6, sites=[2], tol=1e-10)
+    a1 = co.gilbert_damping(g, m, mu=1.6, sites=[2], tol=1e-10, method=method)
     np.testing.assert_allclose(2 * a1.symmetric, sc.btb_damping(g, m, 1.6, sites=[2]),
                                rtol=1e-8, atol=1e-8 * abs(btb).max())
 
@@ -143,7 +145,7 @@ def test_dynamic_damping_low_frequency_and_eta():
     fsyst = molecule.molecule([0.1], gamma=(0.1, 0.2), lead_hopping=20.0).finalized()
     g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=0.4))
     m = np.tile([np.sin(0.5), 0, np.cos(0.5)], (len(fsyst.sites), 1))
-    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-8).value
+    alpha = co.gilbert_damping(g, m, mu=MU, tol=1e-8, method="real-axis").value
     inertia = co.inertia_tensor(g, m, mu=MU, tol=1e-8).value
     w = 1e-2
     at = {x: co.dynamic_damping(g, m, x, mu=MU, tol=1e-8).value for x in (-w, 0.0, w)}
@@ -272,7 +274,8 @@ def test_dynamic_damping_expansion_wide_band(wide_band):
     fsyst = molecule.molecule([eps], gamma=(gl, gr), lead_hopping=t_lead).finalized()
     g = greens.FrozenGreens(fsyst, params=molecule.molecule_params(J=J))
     m = np.tile([np.sin(0.5), 0, np.cos(0.5)], (len(fsyst.sites), 1))
-    alpha = co.gilbert_damping(g, m, mu=MU, e_min=e_min).value
+    # the real-axis form: the same truncated energy range [e_min, μ] as Eqs. (22) and (30)
+    alpha = co.gilbert_damping(g, m, mu=MU, e_min=e_min, method="real-axis").value
     inertia = co.inertia_tensor(g, m, mu=MU, e_min=e_min).value
     h = 0.02
     f = {k: co.dynamic_damping(g, m, k * h, mu=MU, e_min=e_min).value for k in (-2, -1, 0, 1, 2)}
