@@ -26,8 +26,8 @@ lowest chemical potential is the equilibrium reference and the rest, Σ_α (f_α
 (:func:`kwant_llg.coefficients.gilbert_damping`).
 
 Cost per contour point: one factorisation of z − H − Σ(z) and two sparse solves with 2k
-right-hand sides (k: the magnetic sites rotated), plus O((2k)² n) for the traces; for the
-uniform tensor of a whole device k is every site, i.e. two full inverses per point.
+right-hand sides (k: the magnetic sites rotated), plus O(k²) for the traces (:func:`_traces`);
+for the uniform tensor of a whole device k is every site, i.e. two full inverses per point.
 """
 
 import numpy as np
