@@ -35,7 +35,7 @@ from ._common import ConvergenceError, KwantLLGError, SIGMA
 from .dynamics import LLG, _check_alpha, _check_inputs, _positive
 from .greens import FrozenGreens
 from .integrators import get_integrator
-from .llg import llg_rhs
+from .llg import llg_rhs, llg_rhs_nonlocal
 from .pumping import PumpDrive, PumpModel
 from .spins import compile_field
 from . import topology
@@ -94,8 +94,8 @@ class _AdaptiveField:
 class _Fields:
     """Electron fields of one frozen solve: per unit gate rate, and static (equilibrium)."""
 
-    def __init__(self, gate, static):
-        self.gate, self.static = gate, static
+    def __init__(self, gate, static, velocity=None):
+        self.gate, self.static, self.velocity = gate, static, velocity
 
     def total(self, rates):
         h = np.tensordot(rates, self.gate, axes=1)
@@ -152,8 +152,14 @@ class PumpedLLG:
         Add the equilibrium (zeroth-order) density ⟨σ⟩^(0) at μ = E (Eq. 14, by
         :func:`kwant_llg.contour.equilibrium_density`; one contour integral per solve).
     velocity : bool
-        The magnetisation-velocity term Ḣ = J σ·ṁ (electronic Gilbert damping) is not
-        implemented yet; True raises KwantLLGError.
+        Add the magnetisation-velocity term: the density the moving texture itself pumps,
+        Ḣ = Σ_j X_j·ṁ_j (J σ·ṁ_j for the seed's device), to first order in ṁ,
+        ⟨σ⟩_i^(v) = Σ_j χ_ij ṁ_j (:func:`kwant_llg.velocity.velocity_response`: the
+        Fermi-surface term, plus the Fermi-sea term with ``torque="adiabatic"``). Its field
+        −J_i⟨σ⟩_i^(v) is the electronic Gilbert damping (site-resolved Eq. 19) and makes
+        the LLG equation implicit in ṁ, solved exactly at every stage
+        (:func:`kwant_llg.llg.llg_rhs_nonlocal`, a dense 3n × 3n system: small and medium
+        devices). Fixed-step integrators only.
     frozen : bool
         Keep the texture fixed (only time advances; observables give I_p(t) of a frozen
         texture, as in the paper's Fig. 6(a)).
@@ -184,8 +190,8 @@ class PumpedLLG:
     at the last good step) if the topological charge moves by more than 1/2 from its
     initial value or a site on the sample boundary or at a lead interface points against
     the initial far field.
-    With ``torque="adiabatic"`` or ``equilibrium=True`` the FrozenGreens (and so the Kwant
-    system) is part of the state; pickling then needs a picklable system (value functions
+    With ``torque="adiabatic"``, ``equilibrium=True`` or ``velocity=True`` the FrozenGreens
+    (and so the Kwant system) is part of the state; pickling then needs a picklable system (value functions
     defined at module level).
     """
 
@@ -211,10 +217,10 @@ class PumpedLLG:
                                 f"{greens.num_sites} sites; use SpinLattice.from_kwant(fsyst).")
         if torque not in TORQUES:
             raise KwantLLGError(f"Unknown torque {torque!r}; use one of {TORQUES}.")
-        if velocity:
+        if velocity and integrator == "dopri5":
             raise KwantLLGError(
-                "velocity=True (the magnetisation-velocity term Ḣ = J σ·ṁ, i.e. the electronic "
-                "Gilbert damping) is not implemented yet; use the spin damping alpha instead.")
+                "velocity=True makes the LLG equation implicit in dm/dt, which the adaptive "
+                "integrator does not support; use integrator='rk4' or 'midpoint'.")
         if not (isinstance(resolve_every, (int, np.integer)) and resolve_every >= 1):
             raise KwantLLGError(f"resolve_every must be an integer >= 1, got {resolve_every!r}.")
         if integrator not in ("rk4", "midpoint", "dopri5"):
@@ -228,8 +234,9 @@ class PumpedLLG:
         if not (isinstance(lead, (int, np.integer)) and 0 <= lead < self.model.num_leads):
             raise KwantLLGError(f"lead must be in [0, {self.model.num_leads}), got {lead!r}.")
         self.lead = int(lead)
-        self.torque, self.equilibrium, self.velocity = torque, bool(equilibrium), False
-        self._greens = greens if (torque == "adiabatic" or equilibrium) else None
+        self.torque, self.equilibrium, self.velocity = torque, bool(equilibrium), bool(velocity)
+        keep = torque == "adiabatic" or equilibrium or velocity
+        self._greens = greens if keep else None
         self._diag_greens = greens          # not pickled: only for adiabaticity()
         self.adiabaticity_info = None
         if J is None:
@@ -287,9 +294,9 @@ class PumpedLLG:
                 pickle.dumps(self._greens.fsyst)
             except (pickle.PicklingError, AttributeError, TypeError) as exc:
                 raise KwantLLGError(
-                    "With torque='adiabatic' or equilibrium=True the Kwant system is part of "
-                    "the state, and it cannot be pickled (its value functions must be defined "
-                    f"at module level): {exc}") from None
+                    "With torque='adiabatic', equilibrium=True or velocity=True the Kwant "
+                    "system is part of the state, and it cannot be pickled (its value functions "
+                    f"must be defined at module level): {exc}") from None
         return state
 
     def adiabaticity(self, *, n_times=4, threshold=0.1, fermi_sea=None, tol=1e-6):
@@ -366,15 +373,34 @@ class PumpedLLG:
             static = -self.couplings[:, None] * eq.spin
         return -self.couplings[None, :, None] * spins, static, resp
 
+    def velocity_field(self, t, m):
+        """K^{ab}_ij = ∂h_i^a/∂ṁ_j^b = −J_i χ^{ab}_ij of the frozen problem at (t, m).
+
+        χ from :func:`kwant_llg.velocity.velocity_response` at μ = E (Fermi surface, plus
+        the Fermi sea with ``torque="adiabatic"``); shape (num_sites, 3, num_sites, 3),
+        zero on sites without exchange.
+        """
+        from .velocity import velocity_response
+        m = m / np.linalg.norm(m, axis=1, keepdims=True)
+        onsite = dict(zip(self.drive.names, (float(v) for v in self.drive.values(t))))
+        resp = velocity_response(self._greens, m, mu=self.energy,
+                                 fermi_sea=self.torque == "adiabatic", onsite_values=onsite)
+        n, s = len(m), resp.sites
+        out = np.zeros((n, 3, n, 3))
+        out[np.ix_(s, range(3), s, range(3))] = -self.couplings[s, None, None, None] * resp.value
+        return out
+
     def _fields(self, t, m):
         gate, static, _ = self.electron_fields(t, m)
-        return _Fields(gate, static)
+        return _Fields(gate, static, self.velocity_field(t, m) if self.velocity else None)
 
     def rhs(self, t, m, fields=None):
         """dm/dt at (t, m); ``fields`` (held electron fields) or a fresh solve."""
         if fields is None:
             fields = self._fields(t, m)
         h = self.field(m) + fields.total(self.drive.rates(t))
+        if fields.velocity is not None:
+            return llg_rhs_nonlocal(m, h, fields.velocity, alpha=self.alpha, gamma=self.gamma)
         return llg_rhs(m, h, alpha=self.alpha, gamma=self.gamma)
 
     # ------------------------------------------------------------------ stepping

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from ._common import KwantLLGError
 
-__all__ = ["llg_rhs", "cross", "cross_matrix", "gradient_weights", "directional_derivative",
+__all__ = ["llg_rhs", "llg_rhs_nonlocal", "cross", "cross_matrix", "gradient_weights", "directional_derivative",
            "ZhangLiTorque"]
 
 
@@ -109,6 +109,44 @@ def llg_rhs(m, h, *, alpha, gamma=1.0, torque=None):
         return out
     mat = np.eye(3) - cross_matrix(m) @ alpha
     return np.linalg.solve(mat, a[..., None])[..., 0]
+
+
+def llg_rhs_nonlocal(m, h, response, *, alpha, gamma=1.0):
+    r"""dm/dt of Eq. (1) with a field that depends linearly on the velocity of all spins.
+
+    Solves dm/dt = −γ m × (H + K dm/dt) + α m × dm/dt, i.e. the 3n × 3n linear system
+
+        (1 + γ [m]_× K − α [m]_×) dm/dt = −γ m × H,
+
+    with [m]_× block diagonal. K is the velocity response of the field, e.g. the electron
+    field h_i = −J_i Σ_j χ_ij ṁ_j of a moving texture (:mod:`kwant_llg.velocity`, the
+    electronic Gilbert damping). The right-hand side and every column of [m]_× K lie ⊥ m, so
+    the solution satisfies m·dm/dt = 0. With K = 0 and unit m this is :func:`llg_rhs`.
+
+    Parameters
+    ----------
+    m : ndarray (num_spins, 3)
+    h : ndarray (num_spins, 3)
+        The velocity-independent field.
+    response : ndarray (num_spins, 3, num_spins, 3)
+        K^{ab}_ij = ∂h_i^a/∂ṁ_j^b.
+    alpha : float
+        Gilbert damping (scalar).
+    gamma : float
+
+    Returns
+    -------
+    ndarray (num_spins, 3)
+    """
+    n = len(m)
+    cm = cross_matrix(m)                                        # (n, 3, 3)
+    mat = gamma * np.einsum("iac,icjb->iajb", cm, response).reshape(3 * n, 3 * n)
+    mat[np.diag_indices(3 * n)] += 1.0
+    idx = np.arange(n)
+    mat4 = mat.reshape(n, 3, n, 3)
+    mat4[idx, :, idx, :] -= alpha * cm
+    rhs = -gamma * cross(m, h)
+    return np.linalg.solve(mat, rhs.ravel()).reshape(n, 3)
 
 
 def gradient_weights(lattice):

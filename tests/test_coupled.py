@@ -214,8 +214,8 @@ def test_skyrmion_collapse_is_detected(device):
 
 def test_raises(device):
     fsyst, lattice, ham, m = device
-    with pytest.raises(kl.KwantLLGError, match="not implemented yet"):
-        make(device, velocity=True)
+    with pytest.raises(kl.KwantLLGError, match="implicit in dm/dt"):
+        make(device, velocity=True, integrator="dopri5")
     with pytest.raises(kl.KwantLLGError, match="torque"):
         make(device, torque="spin-transfer")
     with pytest.raises(kl.KwantLLGError, match="resolve_every"):
