@@ -263,10 +263,12 @@ class PumpedLLG:
         m0.flags.writeable = False
         self._m_grid = self.m = m0
         self.check_skyrmion = bool(check_skyrmion)
-        self._boundary = np.union1d(np.unique(topology.boundary_edges(lattice)),
-                                    np.concatenate([o // 2 for o in self.model.lead_orbitals]))
+        self._boundary = None
         self._background, self.polarity = None, -1
-        if self.check_skyrmion:
+        if self.check_skyrmion:             # (chains have no triangulation: only here)
+            self._boundary = np.union1d(
+                np.unique(topology.boundary_edges(lattice)),
+                np.concatenate([o // 2 for o in self.model.lead_orbitals]))
             self._background = topology.far_field(lattice, m0)
             self.polarity = -1 if self._background[2] >= 0 else 1
             self._check(m0, self.time)

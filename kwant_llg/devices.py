@@ -27,6 +27,41 @@ def seed_params(**overrides):
     return params
 
 
+# Value functions at module level, so that the finalized system can be pickled (checkpoints
+# of runs whose state holds the Kwant system).
+def _onsite(site, t, J, m):
+    return 4 * t * SIGMA_0 + exchange_onsite(m(site), J)
+
+
+def _onsite_gate1(site, t, J, m, V1):
+    return (4 * t + V1) * SIGMA_0 + exchange_onsite(m(site), J)
+
+
+def _onsite_gate2(site, t, J, m, V2):
+    return (4 * t + V2) * SIGMA_0 + exchange_onsite(m(site), J)
+
+
+def _hopping(site1, site2, t):
+    return -t * SIGMA_0
+
+
+def _lead_onsite(site, t):
+    return 4 * t * SIGMA_0
+
+
+class _MagneticLeadOnsite:
+    """Onsite 4t σ0 + J σ·m_lead of a lead magnetised along a fixed direction."""
+
+    def __init__(self, direction):
+        m = np.asarray(direction, dtype=float)
+        if m.shape != (3,) or not np.all(np.isfinite(m)) or not np.linalg.norm(m) > 0:
+            raise ValueError(f"lead_magnetization must be a nonzero 3-vector, got {direction!r}.")
+        self.m = m / np.linalg.norm(m)
+
+    def __call__(self, site, t, J):
+        return 4 * t * SIGMA_0 + exchange_onsite(self.m, J)
+
+
 def skyrmion_device(L=40, W=40, *, gates=(0, 4), lead_magnetization=None):
     """The seed's two-terminal device (Sec. V, Fig. 2) as an unfinalized Kwant builder.
 
@@ -65,37 +100,20 @@ def skyrmion_device(L=40, W=40, *, gates=(0, 4), lead_magnetization=None):
             raise ValueError(f"Gate column {g} is outside the device (0 <= x < {L}).")
     lat = kwant.lattice.square(a=1, norbs=2)
 
-    def onsite(site, t, J, m):
-        return 4 * t * SIGMA_0 + exchange_onsite(m(site), J)
-
-    def onsite_gate1(site, t, J, m, V1):
-        return (4 * t + V1) * SIGMA_0 + exchange_onsite(m(site), J)
-
-    def onsite_gate2(site, t, J, m, V2):
-        return (4 * t + V2) * SIGMA_0 + exchange_onsite(m(site), J)
-
-    def hopping(site1, site2, t):
-        return -t * SIGMA_0
-
     syst = kwant.Builder()
     for x in range(L):
-        value = onsite_gate1 if x == g1 else onsite_gate2 if x == g2 else onsite
+        value = _onsite_gate1 if x == g1 else _onsite_gate2 if x == g2 else _onsite
         for y in range(W):
             syst[lat(x, y)] = value
-    syst[lat.neighbors()] = hopping
+    syst[lat.neighbors()] = _hopping
 
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
     if lead_magnetization is None:
-        def lead_onsite(site, t):
-            return 4 * t * SIGMA_0
+        lead_onsite = _lead_onsite
     else:
-        m_lead = np.asarray(lead_magnetization, dtype=float)
-        m_lead = m_lead / np.linalg.norm(m_lead)
-
-        def lead_onsite(site, t, J):
-            return 4 * t * SIGMA_0 + exchange_onsite(m_lead, J)
+        lead_onsite = _MagneticLeadOnsite(lead_magnetization)
     lead[(lat(0, y) for y in range(W))] = lead_onsite
-    lead[lat.neighbors()] = hopping
+    lead[lat.neighbors()] = _hopping
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     return syst

@@ -52,8 +52,14 @@ def triangulate(lattice_or_positions):
     pos = _positions(lattice_or_positions)
     tri = _square_triangles(pos)
     if tri is None:
-        from scipy.spatial import Delaunay
-        tri = Delaunay(pos).simplices
+        from scipy.spatial import Delaunay, QhullError
+        try:
+            tri = Delaunay(pos).simplices
+        except QhullError:
+            raise KwantLLGError(
+                f"The {len(pos)} sites do not span a two-dimensional sample (a chain or fewer "
+                "than three sites): topological charge, skyrmion centre and boundary are "
+                "undefined here (use check_skyrmion=False).") from None
         d1, d2 = pos[tri[:, 1]] - pos[tri[:, 0]], pos[tri[:, 2]] - pos[tri[:, 0]]
         area = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
         tri = np.where((area < 0)[:, None], tri[:, [0, 2, 1]], tri)[np.abs(area) > 1e-12]

@@ -159,3 +159,37 @@ def test_slow_drive_approaches_adiabatic_trajectory():
         rel.append(max(diff) / max(motion))
     assert rel[1] < 0.65 * rel[0], rel
     assert rel[1] < 0.12, rel
+
+
+def test_velocity_term_follows_exact_precession():
+    """(c) Magnetisation-velocity term (PumpedLLG(velocity=True), kwant_llg.velocity) against
+    the exact electrons. Two spins on a chain (2×1, one open spin channel at E_F = 1, leads
+    along z), tilted by 0.5 rad from z, precessing in a Zeeman field 0.1 ẑ with no spin damping
+    (α = 0) and no gate drive: everything the electrons do to the spins is the equilibrium
+    field −J⟨σ⟩^(0) plus the response to ṁ. Without the velocity term the adiabatic
+    trajectory dephases from tkwant's (its precession frequency misses the renormalisation by
+    the antisymmetric part of χ); with it the two agree. Measured max_t |m_td − m_ad| over
+    t ≤ 20: 1.2e-2 with, 2.1e-1 without. Asserted: < 0.1 × the difference without, < 0.03,
+    the precession advances by > 0.5 rad."""
+    fsyst = devices.skyrmion_device(2, 1, gates=(0, 1), lead_magnetization=(0, 0, 1)).finalized()
+    lat = SpinLattice.from_kwant(fsyst)
+    ham = Exchange(1) + Zeeman((0.0, 0.0, 0.1))
+    m0 = np.tile([np.sin(0.5), 0.0, np.cos(0.5)], (2, 1))
+    energy, dt, t_end = 1.0, 0.25, 20.0
+    ad = {v: PumpedLLG(fsyst, lat, ham, m0, drive=PumpDrive(0.0, 1.0), energy=energy,
+                       alpha=0.0, dt=dt, params=devices.seed_params(), equilibrium=True,
+                       torque="adiabatic", velocity=v, check_skyrmion=False)
+          for v in (False, True)}
+    td = tdcoupled.TimeDependentLLG(fsyst, lat, ham, m0, drive=None, energy=energy, alpha=0.0,
+                                    dt=dt, params=devices.seed_params(), tmax=t_end,
+                                    refine=False, order=10)
+    diff = {False: 0.0, True: 0.0}
+    for k in range(1, 9):
+        td.evolve(k * t_end / 8)
+        for v, state in ad.items():
+            state.evolve(k * t_end / 8)
+            diff[v] = max(diff[v], np.abs(td.m - state.m).max())
+    angle = np.angle(complex(*td.m[0, :2]))
+    assert abs(angle) > 0.5, angle
+    assert diff[True] < 0.1 * diff[False], diff
+    assert diff[True] < 0.03, diff
