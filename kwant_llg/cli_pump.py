@@ -37,11 +37,13 @@ def point_defaults(**overrides):
     with local error ``tol`` per unit time, where ``dt`` is the first trial step),
     ``radius`` (trial skyrmion radius, default min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``relax`` (relax the
     trial skyrmion in the spin Hamiltonian first; default True), ``frozen`` (hold the
-    texture fixed), ``periods``, ``records_per_period``, ``path`` (the run file) and
-    ``resume``.
+    texture fixed), ``torque``, ``equilibrium`` and ``velocity`` (the electron torque of
+    :class:`~kwant_llg.coupled.PumpedLLG`; default the seed's Fermi-surface pumped density
+    alone), ``periods``, ``records_per_period``, ``path`` (the run file) and ``resume``.
     """
     point = dict(SEED, radius=None, texture="skyrmion", relax=True, frozen=False, periods=10.0,
-                 records_per_period=40, path=None, resume=False)
+                 records_per_period=40, path=None, resume=False, torque="fermi-surface",
+                 equilibrium=False, velocity=False)
     unknown = set(overrides) - set(point)
     if unknown:
         raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
@@ -91,7 +93,8 @@ def _make_dynamics(point):
                                                          tol=point["tol"])
     return PumpedLLG(fsyst, lattice, ham, m0, drive=drive, energy=point["E"],
                      alpha=point["alpha"], dt=dt, params=params, frozen=point["frozen"],
-                     **extra)
+                     torque=point["torque"], equilibrium=point["equilibrium"],
+                     velocity=point["velocity"], **extra)
 
 
 def run_point(point, *, progress=None):
@@ -170,6 +173,14 @@ def _common_options(p, *, periods_default):
                         "device, or fixed-step RK4 (unstable at those resonances)")
     p.add_argument("--tol", type=float, default=SEED["tol"],
                    help="local error per unit time of --integrator dopri5 (default 1e-6)")
+    p.add_argument("--torque", choices=("fermi-surface", "adiabatic"), default="fermi-surface",
+                   help="first-order pumped density: Fermi-surface term (the seed's, default) "
+                        "or Fermi surface + Fermi sea (one contour integral per solve)")
+    p.add_argument("--equilibrium", action="store_true",
+                   help="add the equilibrium density <σ>^(0) to the electron field")
+    p.add_argument("--velocity", action="store_true",
+                   help="add the magnetisation-velocity term (electronic damping; dense "
+                        "3n x 3n solve per stage: small devices only; needs --integrator rk4)")
     p.add_argument("--no-relax", action="store_true",
                    help="start from the analytic trial skyrmion instead of relaxing it")
     p.add_argument("--records-per-period", type=int, default=None, metavar="N",
@@ -247,10 +258,15 @@ def _base_point(args):
     rpp = args.records_per_period or (_QUICK["records_per_period"] if args.quick else 40)
     if periods <= 0 or rpp < 1:
         raise KwantLLGError("--periods must be positive and --records-per-period at least 1.")
+    if args.velocity and args.integrator != "rk4":
+        raise KwantLLGError("--velocity makes the LLG equation implicit in dm/dt, which the "
+                            "adaptive integrator does not support; add --integrator rk4.")
     return point_defaults(E=args.energy, J=args.J, phi=args.phi, alpha=args.alpha, D=args.D,
                           K=args.K, L=L, W=W, radius=args.radius, dt=args.dt,
                           relax=not args.no_relax, integrator=args.integrator, tol=args.tol,
-                          periods=periods, records_per_period=rpp, resume=args.resume)
+                          periods=periods, records_per_period=rpp, resume=args.resume,
+                          torque=args.torque, equilibrium=args.equilibrium,
+                          velocity=args.velocity)
 
 
 def _run_points(args, named_points, desc):

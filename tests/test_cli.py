@@ -273,3 +273,21 @@ def test_pump_figures_plot_the_records_in_the_requested_units():
     fig = plotting.plot_amplitude_sweep({0.4: rec, 0.8: rec}, axis=plotting.TimeAxis(1.0))
     assert [ln.get_label() for ln in fig.axes[0].lines] == ["$V$ = 0.4", "$V$ = 0.8"]
     plt.close(fig)
+
+
+def test_pump_torque_options_reach_the_dynamics(tmp_path, capsys, pumping_modules):
+    """--torque/--equilibrium/--velocity are stored with the run and build the PumpedLLG
+    they name; --velocity with the adaptive integrator is refused with the fix."""
+    from kwant_llg.cli_pump import _make_dynamics, point_defaults
+    common = ["pump", "--size", "8", "6", "--records-per-period", "4", "--executor",
+              "serial", "--quiet", "--periods", "0.25", "--out", str(tmp_path)]
+    assert main(common + ["--velocity"]) == 1
+    assert "--integrator rk4" in capsys.readouterr().err
+    assert main(common + ["--velocity", "--integrator", "rk4"]) in (0, 1)
+    data = klio.read_run(tmp_path / "pump_no_skyrmion.h5")      # (8×6 is too small for a
+    assert bool(data.parameters["velocity"]) is True            # relaxed skyrmion)
+    assert data.parameters["torque"] == "fermi-surface"
+    assert data.status == "finished"
+    state = _make_dynamics(point_defaults(L=8, W=6, relax=False, integrator="rk4",
+                                          torque="adiabatic", equilibrium=True))
+    assert (state.torque, state.equilibrium, state.velocity) == ("adiabatic", True, False)
