@@ -36,7 +36,7 @@ from ._common import KwantLLGError, SIGMA, SIGMA_0, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
 
-__all__ = ["equilibrium_gilbert_damping", "magnetic_sites"]
+__all__ = ["equilibrium_gilbert_damping", "magnetic_sites", "real_fermi_integral"]
 
 
 def magnetic_sites(greens, sites):
@@ -157,6 +157,28 @@ class _Evaluator:
         return check_finite(_traces(self.xblk, g, g).real, "Eq. (19) at E_min")
 
 
+def real_fermi_integral(func, shape, *, e_min, mu, kT, n_poles, n_points, tol, max_points, what):
+    """Re ∫_{E_min}^∞ f(E) func(E) dE for a retarded (analytic) ``func``, on the Fermi contour.
+
+    ``func(z)`` returns an array of ``shape`` at one complex z. Adaptive Gauss–Legendre
+    panels (:func:`kwant_llg.contour._integrate`, absolute ``tol``) plus the Matsubara poles
+    at kT > 0. Returns (value of ``shape``, error).
+    """
+    segments, poles, pole_w = _contour._contour(e_min, mu, kT, n_poles)
+
+    def evaluate(z):
+        return np.array([func(zk) for zk in z])
+
+    def contract(w, vals):
+        return np.einsum("k,k...->...", w, vals).real.ravel()
+
+    value, error, _ = _contour._integrate(segments, evaluate, contract, n_points, tol,
+                                          max_points, what)
+    if len(poles):
+        value = value + contract(pole_w, evaluate(poles))
+    return value.reshape(shape), error
+
+
 def equilibrium_gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_values=None,
                                 tol=1e-10, n_points=8, e_min=None, max_points=6000,
                                 n_poles=None):
@@ -214,20 +236,10 @@ def equilibrium_gilbert_damping(greens, m, *, mu, kT=0.0, sites=None, onsite_val
             greens, ev.surface, (3, 3), mu=mu, kT=kT, scale=scale, tol=atol / 2,
             n_points=n_points, max_points=max_points)
         surface = surface.real
-    segments, poles, pole_w = _contour._contour(e_min, mu, kT, n_poles)
-
-    def evaluate(z):
-        return np.array([ev.sea(zk) for zk in z])
-
-    def contract(w, vals):
-        return np.einsum("k,kij->ij", w, vals).real.ravel()
-
-    phi, sea_error, _ = _contour._integrate(
-        segments, evaluate, contract, n_points, atol / 2, max_points,
-        "Fermi-sea (contour) integral of the Gilbert damping (Eq. 19)")
-    if len(poles):
-        phi = phi + contract(pole_w, evaluate(poles))
-    phi = phi.reshape(3, 3)
+    phi, sea_error = real_fermi_integral(
+        ev.sea, (3, 3), e_min=e_min, mu=mu, kT=kT, n_poles=n_poles, n_points=n_points,
+        tol=atol / 2, max_points=max_points,
+        what="Fermi-sea (contour) integral of the Gilbert damping (Eq. 19)")
     sea = -(2 * phi + low) / (4 * np.pi)
     surface = surface / (4 * np.pi)
     error = (surface_error + 2 * sea_error) / (4 * np.pi)

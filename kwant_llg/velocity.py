@@ -35,7 +35,7 @@ import numpy as np
 from ._common import KwantLLGError, SIGMA, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
-from .coefficients_sea import magnetic_sites
+from .coefficients_sea import magnetic_sites, real_fermi_integral
 
 __all__ = ["VelocityResponse", "velocity_response", "pair_traces"]
 
@@ -218,20 +218,11 @@ def velocity_response(greens, m, *, mu, kT=0.0, fermi_sea=True, sites=None, onsi
     surface = surface / (2 * np.pi)
     error, sea = surface_error / (2 * np.pi), None
     if fermi_sea:
-        segments, poles, pole_w = _contour._contour(e_min, mu, kT, n_poles)
-
-        def evaluate(z):
-            return np.array([ev.sea(zk) for zk in z])
-
-        def contract(w, vals):
-            return np.einsum("k,k...->...", w, vals).real.ravel()
-
-        phi, sea_error, _ = _contour._integrate(
-            segments, evaluate, contract, n_points, atol / 2, max_points,
-            "Fermi-sea (contour) integral of the velocity response")
-        if len(poles):
-            phi = phi + contract(pole_w, evaluate(poles))
-        sea = -(2 * phi.reshape(shape) + low) / (2 * np.pi)
+        phi, sea_error = real_fermi_integral(
+            ev.sea, shape, e_min=e_min, mu=mu, kT=kT, n_poles=n_poles, n_points=n_points,
+            tol=atol / 2, max_points=max_points,
+            what="Fermi-sea (contour) integral of the velocity response")
+        sea = -(2 * phi + low) / (2 * np.pi)
         error += 2 * sea_error / (2 * np.pi)
     value = surface if sea is None else surface + sea
     info = dict(evaluations=ev.count, mu=mu, kT=kT,

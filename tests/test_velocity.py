@@ -171,3 +171,19 @@ def test_bad_input(system):
         velocity_response(greens, m, mu=-50.0)
     with pytest.raises(KwantLLGError, match="unit|norm|length"):
         velocity_response(greens, 2 * m, mu=MU)
+
+
+def test_chain_without_skyrmion_checks():
+    """A chain (no two-dimensional sample): PumpedLLG runs with check_skyrmion=False, the
+    topological observables are NaN, and asking for the skyrmion checks names the problem."""
+    fsyst = devices.skyrmion_device(3, 1, gates=(0, 2), lead_magnetization=(0, 0, 1)).finalized()
+    lat = SpinLattice.from_kwant(fsyst)
+    m = np.tile([np.sin(0.5), 0.0, np.cos(0.5)], (3, 1))
+    kwargs = dict(drive=PumpDrive(0.2, 1.0), energy=1.0, alpha=0.1, dt=0.1,
+                  params=devices.seed_params(), velocity=True)
+    state = PumpedLLG(fsyst, lat, Exchange(1), m, check_skyrmion=False, **kwargs)
+    state.evolve(0.2)
+    obs = state.observables()
+    assert np.isnan(obs["Q"]) and np.isnan(obs["radius"]) and np.isfinite(obs["I_p"])
+    with pytest.raises(KwantLLGError, match="two-dimensional sample"):
+        PumpedLLG(fsyst, lat, Exchange(1), m, **kwargs)
