@@ -1,0 +1,183 @@
+r"""LLG spins driven by Floquet electrons: exact in the pump, adiabatic in the texture motion.
+
+Between the seed's adiabatic model (:class:`kwant_llg.coupled.PumpedLLG`: electrons to first
+order in ω_p) and tkwant's exact electrons (:class:`kwant_llg.tdcoupled.TimeDependentLLG`),
+:class:`FloquetLLG` treats the pumped electrons to all orders in the drive amplitude and in
+ω_p, and only the (slow) motion of the texture adiabatically: for the texture m of the last
+electron solve, the electrons are in the periodic state of the driven Fermi sea
+(:func:`kwant_llg.floquet_sea.floquet_density`), whose spin density ⟨σ⟩_i(ωt; m) acts on the
+spins through the same field as everywhere in the project,
+
+    ṁ_i = −γ m_i × (H_eff,i + h_i(t)) + α m_i × ṁ_i,      h_i(t) = −J_i ⟨σ⟩_i(ωt; m),
+
+(docs/conventions.md; the full density, so the equilibrium exchange it contains is
+included, as with ``PumpedLLG(equilibrium=True)`` and in tkwant's runs).
+
+The periodic density is sampled at ``n_phases`` equally spaced phases and evaluated at any
+time by trigonometric interpolation (exact for harmonics below n_phases/2; the truncated
+Floquet density has harmonics up to ±2N). The Floquet solution is recomputed when the
+texture has moved by more than ``resolve_tol`` (max over sites of |m − m_solved|) since the
+last solve, checked after every step; the field lags the texture by at most that amount,
+which is the documented criterion for how often the electrons follow the texture.
+
+Cost: one Floquet density (a real-axis energy integral of Floquet solves over the Fermi sea)
+per re-solve; small devices (docs/performance.md).
+"""
+
+import numpy as np
+
+from ._common import KwantLLGError, check_finite
+from .coupled import exchange_couplings
+from .dynamics import _check_alpha, _check_inputs, _positive
+from .floquet_sea import floquet_density
+from .greens import FrozenGreens
+from .integrators import rk4_step
+from .llg import llg_rhs
+from .pumping import PumpDrive
+from .spins import compile_field
+
+__all__ = ["FloquetLLG"]
+
+
+class FloquetLLG:
+    r"""Spins driven by the periodic Floquet density of the pumped Fermi sea (module doc).
+
+    Parameters
+    ----------
+    fsyst_or_greens : kwant.system.FiniteSystem or FrozenGreens
+        Device (a FrozenGreens must declare ``drive.names`` as onsite parameters; then
+        ``params`` must be None). No bound states (leads along the texture's background).
+    lattice : SpinLattice
+    hamiltonian : Term
+        Spin Hamiltonian (Eq. 38).
+    m0 : array_like (num_sites, 3)
+    drive : PumpDrive
+    energy : float
+        Fermi energy of the leads (T = 0).
+    alpha, dt, gamma
+        Gilbert damping, RK4 time step and gyromagnetic ratio.
+    params : dict, optional
+        Value-function parameters without the magnetisation and the gates.
+    n_sidebands : int
+        Floquet sidebands −N…N (check :attr:`truncation`).
+    n_phases : int
+        Phases per period at which the periodic density is sampled (odd; default 17).
+    resolve_tol : float
+        Re-solve the electrons when max_i |m_i − m_i^solved| exceeds it (default 1e-3).
+    tol : float
+        Accuracy of the energy integral of the density.
+    J : float, optional
+        Coupling of the field h = −J⟨σ⟩ (default: read from the exchange, J = 2 on the
+        seed's device).
+    time : float
+
+    Attributes
+    ----------
+    time, m, num_steps
+    num_solves : int
+        Floquet densities computed.
+    truncation : float
+        Largest sideband truncation weight met.
+    """
+
+    def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
+                 params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
+                 gamma=1.0, J=None, time=0.0):
+        if not isinstance(drive, PumpDrive):
+            raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
+        if isinstance(fsyst_or_greens, FrozenGreens):
+            if params is not None:
+                raise KwantLLGError("params are fixed in the FrozenGreens; do not pass params "
+                                    "together with a FrozenGreens.")
+            greens = fsyst_or_greens
+        else:
+            greens = FrozenGreens(fsyst_or_greens, params=params, onsite_parameters=drive.names)
+        m0 = _check_inputs(lattice, hamiltonian, m0)
+        if lattice.num_spins != greens.num_sites:
+            raise KwantLLGError(f"The lattice has {lattice.num_spins} spins but the system has "
+                                f"{greens.num_sites} sites; use SpinLattice.from_kwant(fsyst).")
+        if not (isinstance(n_phases, (int, np.integer)) and n_phases >= 3 and n_phases % 2):
+            raise KwantLLGError(f"n_phases must be an odd integer >= 3, got {n_phases!r}.")
+        self.alpha = _check_alpha(alpha, lattice.num_spins)
+        if np.ndim(self.alpha):
+            raise KwantLLGError("FloquetLLG takes a scalar damping alpha.")
+        self.gamma, self.dt = _positive(gamma, "gamma"), _positive(dt, "dt")
+        self.resolve_tol = _positive(resolve_tol, "resolve_tol")
+        self.couplings = (exchange_couplings(greens.exchange) if J is None
+                          else np.full(greens.num_sites, float(J)))
+        self.greens, self.drive, self.energy = greens, drive, float(energy)
+        self.lattice, self.hamiltonian = lattice, hamiltonian
+        self.n_sidebands, self.n_phases, self.tol = int(n_sidebands), int(n_phases), float(tol)
+        if not np.isfinite(time):
+            raise KwantLLGError(f"time must be finite, got {time!r}.")
+        self.time, self.num_steps, self.num_solves, self.truncation = float(time), 0, 0, 0.0
+        self.m = m0
+        self._field = None
+        self._solve(m0)
+
+    # ------------------------------------------------------------------ electrons
+    def _solve(self, m):
+        """Periodic spin density for texture m, stored as Fourier coefficients."""
+        phases = 2 * np.pi * np.arange(self.n_phases) / self.n_phases
+        fd = floquet_density(self.greens, m, drive=self.drive, mu=self.energy,
+                             n_sidebands=self.n_sidebands, phases=phases, tol=self.tol)
+        self.truncation = max(self.truncation, fd.truncation)
+        self.num_solves += 1
+        self._m_solved = m.copy()
+        self._coef = np.fft.fft(fd.spin, axis=0) / self.n_phases       # c_k, k = fftfreq
+        self._k = np.fft.fftfreq(self.n_phases, 1.0 / self.n_phases)
+
+    def spin_density(self, t):
+        """⟨σ⟩_i at time t for the texture of the last solve (trigonometric interpolation)."""
+        phase = self.drive.omega * t
+        return np.einsum("k,kia->ia", np.exp(1j * self._k * phase), self._coef).real
+
+    def electron_field(self, t):
+        """h_i(t) = −J_i ⟨σ⟩_i(ωt) (module doc)."""
+        return -self.couplings[:, None] * self.spin_density(t)
+
+    def field(self, m):
+        """H_eff = −∂H_spin/∂m of the spin Hamiltonian alone."""
+        if self._field is None:
+            self._field = compile_field(self.hamiltonian, self.lattice)
+        return self._field(m)
+
+    def rhs(self, t, m):
+        """dm/dt at (t, m) with the field of the last electron solve."""
+        return llg_rhs(m, self.field(m) + self.electron_field(t), alpha=self.alpha,
+                       gamma=self.gamma)
+
+    # ------------------------------------------------------------------ stepping
+    def _step(self, dt):
+        new, _ = rk4_step(self.rhs, self.time, self.m, dt)
+        new = check_finite(new, "magnetisation")
+        new /= np.linalg.norm(new, axis=1, keepdims=True)
+        self.time, self.m = self.time + dt, new
+        self.num_steps += 1
+        if np.abs(new - self._m_solved).max() > self.resolve_tol:
+            self._solve(new)
+
+    def evolve(self, time):
+        """Advance to ``time`` in RK4 steps of at most ``dt``."""
+        if not np.isfinite(time):
+            raise KwantLLGError(f"time must be finite, got {time!r}.")
+        if time < self.time:
+            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
+                                f"t = {self.time}, requested t = {time}.")
+        eps = 1e-12 * max(1.0, abs(time))
+        while self.time < time - eps:
+            self._step(min(self.dt, time - self.time))
+
+    def observables(self):
+        """``t``, ``m`` and ``spin_density`` (⟨σ⟩_i at ``t``)."""
+        return dict(t=self.time, m=self.m.copy(), spin_density=self.spin_density(self.time))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_field"] = None
+        return state
+
+    def __repr__(self):
+        return (f"FloquetLLG(<{self.lattice.num_spins} spins>, time={self.time}, "
+                f"drive={self.drive!r}, E={self.energy}, N={self.n_sidebands}, "
+                f"solves={self.num_solves})")
