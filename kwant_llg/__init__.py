@@ -7,11 +7,11 @@ coefficients) and their coupling to Landau–Lifshitz–Gilbert dynamics.
 
 Submodules (all importable as ``kwant_llg.<name>``): ``greens``, ``observables``,
 ``contour``, ``adiabatic`` (frozen Green's functions and energy integrals);
-``coefficients``, ``torque``, ``scattering``, ``molecule``, ``macrospin``, ``spatial`` (LLG
+``coefficients``, ``velocity``, ``torque``, ``scattering``, ``molecule``, ``macrospin``, ``spatial`` (LLG
 coefficients of Secs. II–IV and single-magnet dynamics); ``spins``, ``llg``,
 ``integrators``, ``dynamics``, ``topology`` (classical spin lattice); ``pumping``,
-``coupled``, ``floquet``, ``diagnostics``, ``tdref``, ``tdcoupled`` (quantum pumping, Sec. V, and its
-references); ``simulation``, ``sweeps``, ``io``, ``plotting`` (runs, checkpoints, figures).
+``coupled``, ``floquet``, ``floquet_sea``, ``floquet_llg``, ``diagnostics``, ``tdref``,
+``tdcoupled`` (quantum pumping, Sec. V, and its references); ``simulation``, ``sweeps``, ``io``, ``plotting`` (runs, checkpoints, figures).
 """
 
 from ._common import (KwantLLGError, BandEdgeError, ConvergenceError, SIGMA, SIGMA_0,
@@ -38,13 +38,16 @@ from .pumping import PumpDrive, PumpModel, pumped_current, charge_per_cycle, bro
 from .coupled import PumpedLLG, SkyrmionLost
 from .tdcoupled import TimeDependentLLG
 from .floquet import floquet_solve, FloquetSolution, converge_sidebands
+from .floquet_sea import floquet_density, FloquetDensity
+from .floquet_llg import FloquetLLG
+from .velocity import velocity_response, VelocityResponse
 from .diagnostics import pump_adiabaticity, Adiabaticity, AdiabaticityWarning
 from .simulation import RunResult
 from .sweeps import sweep, SweepResult
 from .io import read_run
 from . import (spins, topology, llg, integrators, dynamics, molecule, coefficients, scattering,
                macrospin, spatial, pumping, coupled, floquet, diagnostics, simulation, sweeps,
-               io, tdref, tdcoupled, torque)
+               io, tdref, tdcoupled, torque, velocity, floquet_sea, floquet_llg)
 
 __version__ = "0.1.0.dev0"
 
@@ -66,6 +69,7 @@ __all__ = [
     # pumping
     "PumpDrive", "PumpModel", "pumped_current", "charge_per_cycle", "brouwer_charge",
     "PumpedLLG", "SkyrmionLost", "TimeDependentLLG", "floquet_solve", "FloquetSolution", "converge_sidebands",
+    "floquet_density", "FloquetDensity", "FloquetLLG", "velocity_response", "VelocityResponse",
     "pump_adiabaticity", "Adiabaticity", "AdiabaticityWarning",
     # runs
     "RunResult", "sweep", "SweepResult", "read_run",
@@ -76,4 +80,5 @@ __all__ = [
     "devices", "textures", "leads", "adiabatic", "spins", "topology", "llg", "integrators",
     "dynamics", "molecule", "coefficients", "scattering", "macrospin", "spatial", "pumping",
     "coupled", "floquet", "diagnostics", "simulation", "sweeps", "io", "tdref", "tdcoupled", "torque",
+    "velocity", "floquet_sea", "floquet_llg",
 ]
