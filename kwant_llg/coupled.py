@@ -32,7 +32,7 @@ import pickle
 import numpy as np
 
 from ._common import ConvergenceError, KwantLLGError, SIGMA
-from .dynamics import LLG, _check_alpha, _check_inputs, _positive
+from .dynamics import LLG, _check_alpha, _check_inputs, _positive, check_target_time
 from .greens import FrozenGreens
 from .integrators import get_integrator
 from .llg import llg_rhs, llg_rhs_nonlocal
@@ -78,6 +78,17 @@ def exchange_couplings(exchange, *, atol=1e-10):
             "The onsite exchange of the system is not of the form J_i σ·m_i, so the field "
             "−J⟨σ⟩ on the spins is ambiguous; pass J=<number> to PumpedLLG.")
     return j
+
+
+def frozen_greens(fsyst_or_greens, params, names, energy=None):
+    """A FrozenGreens with the onsite parameters ``names`` declared, from a finalized system
+    (with ``params``) or as given (then ``params`` must be None)."""
+    if isinstance(fsyst_or_greens, FrozenGreens):
+        if params is not None:
+            raise KwantLLGError("params are fixed in the FrozenGreens; do not pass params "
+                                "together with a FrozenGreens.")
+        return fsyst_or_greens
+    return FrozenGreens(fsyst_or_greens, energy, params=params, onsite_parameters=names)
 
 
 class _AdaptiveField:
@@ -201,14 +212,7 @@ class PumpedLLG:
                  lead=1, time=0.0, norm_tol=1e-3, check_skyrmion=True, tol=1e-6):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
-        if isinstance(fsyst_or_greens, FrozenGreens):
-            if params is not None:
-                raise KwantLLGError("params are fixed in the FrozenGreens; do not pass params "
-                                    "together with a FrozenGreens.")
-            greens = fsyst_or_greens
-        else:
-            greens = FrozenGreens(fsyst_or_greens, energy, params=params,
-                                  onsite_parameters=drive.names)
+        greens = frozen_greens(fsyst_or_greens, params, drive.names, energy)
         if not (np.isscalar(energy) and np.isreal(energy) and np.isfinite(energy)):
             raise KwantLLGError(f"energy must be a finite real Fermi energy, got {energy!r}.")
         m0 = _check_inputs(lattice, hamiltonian, m0)
@@ -464,11 +468,7 @@ class PumpedLLG:
         SkyrmionLost
             If the skyrmion is annihilated or reaches the boundary (see class notes).
         """
-        if not np.isfinite(time):
-            raise KwantLLGError(f"time must be finite, got {time!r}.")
-        if time < self.time:
-            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
-                                f"t = {self.time}, requested t = {time}.")
+        check_target_time(self.time, time)
         if self._lost:
             raise KwantLLGError("The skyrmion was lost (SkyrmionLost was raised); this state "
                                 "cannot be evolved further.")

@@ -63,6 +63,15 @@ def _check_alpha(alpha, num):
     return a
 
 
+def check_target_time(current, time):
+    """Refuse a non-finite target time or one before the state's ``current`` time."""
+    if not np.isfinite(time):
+        raise KwantLLGError(f"time must be finite, got {time!r}.")
+    if time < current:
+        raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
+                            f"t = {current}, requested t = {time}.")
+
+
 def _positive(value, name):
     if not (np.isscalar(value) and np.isfinite(value) and value > 0):
         raise KwantLLGError(f"{name} must be a finite positive number, got {value!r}.")
@@ -217,11 +226,7 @@ class LLG:
 
     def evolve(self, time):
         """Evolve the state forward to ``time`` (must not be earlier than ``self.time``)."""
-        if not np.isfinite(time):
-            raise KwantLLGError(f"time must be finite, got {time!r}.")
-        if time < self.time:
-            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
-                                f"t = {self.time}, requested t = {time}.")
+        check_target_time(self.time, time)
         if self._controller is not None:
             return self._evolve_adaptive(float(time))
         m = self._m_grid

@@ -27,10 +27,9 @@ per re-solve; small devices (docs/performance.md).
 import numpy as np
 
 from ._common import KwantLLGError, check_finite
-from .coupled import exchange_couplings
-from .dynamics import _check_alpha, _check_inputs, _positive
+from .coupled import exchange_couplings, frozen_greens
+from .dynamics import _check_alpha, _check_inputs, _positive, check_target_time
 from .floquet_sea import floquet_density
-from .greens import FrozenGreens
 from .integrators import rk4_step
 from .llg import llg_rhs
 from .pumping import PumpDrive
@@ -85,13 +84,7 @@ class FloquetLLG:
                  gamma=1.0, J=None, time=0.0):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
-        if isinstance(fsyst_or_greens, FrozenGreens):
-            if params is not None:
-                raise KwantLLGError("params are fixed in the FrozenGreens; do not pass params "
-                                    "together with a FrozenGreens.")
-            greens = fsyst_or_greens
-        else:
-            greens = FrozenGreens(fsyst_or_greens, params=params, onsite_parameters=drive.names)
+        greens = frozen_greens(fsyst_or_greens, params, drive.names)
         m0 = _check_inputs(lattice, hamiltonian, m0)
         if lattice.num_spins != greens.num_sites:
             raise KwantLLGError(f"The lattice has {lattice.num_spins} spins but the system has "
@@ -159,11 +152,7 @@ class FloquetLLG:
 
     def evolve(self, time):
         """Advance to ``time`` in RK4 steps of at most ``dt``."""
-        if not np.isfinite(time):
-            raise KwantLLGError(f"time must be finite, got {time!r}.")
-        if time < self.time:
-            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
-                                f"t = {self.time}, requested t = {time}.")
+        check_target_time(self.time, time)
         eps = 1e-12 * max(1.0, abs(time))
         while self.time < time - eps:
             self._step(min(self.dt, time - self.time))

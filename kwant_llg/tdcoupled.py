@@ -42,7 +42,7 @@ import numpy as np
 import kwant
 
 from ._common import KwantLLGError, SIGMA, SIGMA_0, check_finite, site_field
-from .dynamics import _check_alpha, _check_inputs, _positive
+from .dynamics import _check_alpha, _check_inputs, _positive, check_target_time
 from .integrators import rk4_step
 from .llg import llg_rhs
 from .spins import compile_field
@@ -253,11 +253,7 @@ class TimeDependentLLG:
 
     def evolve(self, time):
         """Advance spins and electrons to ``time`` in steps of at most ``dt`` (module doc)."""
-        if not np.isfinite(time):
-            raise KwantLLGError(f"time must be finite, got {time!r}.")
-        if time < self.time:
-            raise KwantLLGError(f"Cannot evolve backwards in time: the state is at "
-                                f"t = {self.time}, requested t = {time}.")
+        check_target_time(self.time, time)
         eps = 1e-12 * max(1.0, abs(time))
         while self.time < time - eps:
             self._step(min(self.dt, time - self.time))

@@ -35,6 +35,7 @@ import numpy as np
 from ._common import KwantLLGError, SIGMA, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
+from .coefficients_sea import _Evaluator as _EvaluatorEq19
 from .coefficients_sea import magnetic_sites, real_fermi_integral
 
 __all__ = ["VelocityResponse", "velocity_response", "pair_traces"]
@@ -65,22 +66,13 @@ def _blocks(g, k):
     return g.reshape(k, 2, k, 2).transpose(0, 2, 1, 3)
 
 
-class _Evaluator:
-    """G^r and ∂_z G^r on the magnetic sites, one factorisation per energy."""
+class _Evaluator(_EvaluatorEq19):
+    """Site-pair traces of G^r and ∂_z G^r on the magnetic sites (the columns of
+    :class:`kwant_llg.coefficients_sea._Evaluator`, one factorisation per energy)."""
 
     def __init__(self, greens, m, sites, xblk, onsite_values):
-        self.greens, self.m, self.x = greens, m, xblk
-        self.onsite_values = onsite_values
-        self.ws = _sea._workspace(greens)
-        self.orbs = greens.site_orbitals(sites)
-        self.k = len(sites)
-        self.count = 0
-
-    def _columns(self, z):
-        lead_data = self.greens.lead_data(z)
-        self.ws.factor.factor(self.greens._full_data(z, self.m, lead_data, self.onsite_values))
-        self.count += 1
-        return self.ws.factor.solve(self.ws.factor.unit(self.orbs))
+        super().__init__(greens, m, sites, xblk, onsite_values)
+        self.x, self.k = xblk, len(sites)
 
     def surface(self, e):
         """Tr[σ^a G^r_ij X_j^b G^a_ji] at a real energy (real)."""
