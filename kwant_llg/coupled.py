@@ -202,8 +202,8 @@ class PumpedLLG:
     initial value or a site on the sample boundary or at a lead interface points against
     the initial far field.
     With ``torque="adiabatic"``, ``equilibrium=True`` or ``velocity=True`` the FrozenGreens
-    (and so the Kwant system) is part of the state; pickling then needs a picklable system (value functions
-    defined at module level).
+    (and so the Kwant system) is part of the state; pickling then needs a picklable system
+    (value functions defined at module level, as in :func:`kwant_llg.devices.skyrmion_device`).
     """
 
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
