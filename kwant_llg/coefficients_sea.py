@@ -135,13 +135,17 @@ class _Evaluator:
         self.count += 1
         return self.ws.factor.solve(self.ws.factor.unit(self.orbs))
 
-    def sea(self, z):
-        """Tr[X_i ∂_z G X_j G] at complex z (3 × 3)."""
+    def _columns_and_derivative(self, z):
+        """G[:, sites] and ∂_z G[:, sites] = −G (1 − ∂_z Σ) G[:, sites] at complex z."""
         c = self._columns(z)
         rhs = c.copy()
         for orbs, ds in zip(self.greens.lead_orbitals, self.ws.dsigma_at(self.greens, z)):
             rhs[orbs] -= ds @ c[orbs]
-        d = -self.ws.factor.solve(rhs)
+        return c, -self.ws.factor.solve(rhs)
+
+    def sea(self, z):
+        """Tr[X_i ∂_z G X_j G] at complex z (3 × 3)."""
+        c, d = self._columns_and_derivative(z)
         out = _traces(self.xblk, d[self.orbs], c[self.orbs])
         return check_finite(out, "Fermi-sea integrand of Eq. (19)")
 

@@ -82,11 +82,7 @@ class _Evaluator(_EvaluatorEq19):
 
     def sea(self, z):
         """Tr[σ^a (∂_z G)_ij X_j^b G_ji] at complex z."""
-        c = self._columns(z)
-        rhs = c.copy()
-        for orbs, ds in zip(self.greens.lead_orbitals, self.ws.dsigma_at(self.greens, z)):
-            rhs[orbs] -= ds @ c[orbs]
-        d = -self.ws.factor.solve(rhs)
+        c, d = self._columns_and_derivative(z)
         g = _blocks(c[self.orbs], self.k)
         out = pair_traces(_blocks(d[self.orbs], self.k), self.x, np.swapaxes(g, 0, 1))
         return check_finite(out, "Fermi-sea velocity response")
