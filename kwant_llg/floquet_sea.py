@@ -47,6 +47,12 @@ class FloquetDensity:
         ⟨σ⟩_i(t) (the paper's s_D is ``spin / 2``).
     charge : ndarray (n_phases, num_sites)
         Electrons per site.
+    current : ndarray (n_phases, num_leads)
+        Electrons per unit time flowing from the scattering region into each lead (the
+        lead-proper current at the interface, through Σ_α; Σ_α I_α = −dN/dt).
+    current_spin : ndarray (n_phases, num_leads, 2) or None
+        The σ_z = +1 (up) and −1 (down) parts of ``current`` (None unless every lead
+        conserves σ_z).
     error : float
         Estimated absolute error of the energy integral.
     truncation : float
@@ -60,10 +66,18 @@ class FloquetDensity:
     phases: np.ndarray
     spin: np.ndarray
     charge: np.ndarray
+    current: np.ndarray
+    current_spin: np.ndarray
     error: float
     truncation: float
     evaluations: int
     breakpoints: np.ndarray
+
+    @property
+    def dc_current(self):
+        """Cycle average of ``current`` per lead (the phases must sample a full period
+        evenly, as ``2π k / n`` does)."""
+        return self.current.mean(axis=0)
 
 
 def _phases(phases):
@@ -98,6 +112,12 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
         Budget of Floquet solves.
     onsite_values : dict, optional
         Static offsets of the onsite parameters.
+
+    The time-resolved current into every lead (total and, for leads that conserve σ_z, per
+    spin) is integrated over the same energies from the Floquet currents of each energy
+    (:meth:`kwant_llg.floquet.FloquetSolution.current`); it includes the displacement part
+    of the AC current, and its cycle average is the DC pumped current of
+    :func:`kwant_llg.floquet.pumped_charge`.
 
     Returns
     -------
@@ -137,6 +157,11 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
     segments = [piece(a, b) for a, b in zip(points[:-1], points[1:])]
     paulis = np.array([np.eye(2), *SIGMA])
     phase_factor = np.exp(-1j * np.outer(phases, np.arange(-n_sidebands, n_sidebands + 1)))
+    harmonics = np.arange(-2 * n_sidebands, 2 * n_sidebands + 1)
+    current_factor = 2 * np.pi * np.exp(-1j * np.outer(phases, harmonics))   # undo 1/2π
+    num_leads = len(greens.lead_orbitals)
+    spin_ok = all(d[2] is not None for d in greens.lead_data(float(mu)))
+    parts = (None, 1, -1) if spin_ok else (None,)
     truncation = [0.0]
 
     def density_at(e):
@@ -145,18 +170,24 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
         truncation[0] = max(truncation[0], sol.truncation)
         psi = np.einsum("tn,nac->tac", phase_factor, sol.psi)       # ψ(t) per phase
         psi = psi.reshape(len(phases), -1, 2, psi.shape[-1])
-        out = np.einsum("tiac,mab,tibc->tim", psi.conj(), paulis, psi).real
+        dens = np.einsum("tiac,mab,tibc->tim", psi.conj(), paulis, psi).real
+        cur = np.array([[sol.current(a, spin=s) for s in parts] for a in range(num_leads)])
+        cur = np.einsum("tk,ask->tas", current_factor, cur)
+        out = np.concatenate([dens.ravel(), cur.real.ravel()])
         return check_finite(out, "Floquet density")
 
     def evaluate(energies):
         return np.array([density_at(e.real) for e in energies])
 
     def contract(w, vals):
-        return np.einsum("k,k...->...", w.real, vals).ravel()
+        return np.einsum("k,k...->...", w.real, vals)
 
     value, error, count = _contour._integrate(
         segments, evaluate, contract, n_points, tol, max_points,
         "Fermi-sea integral of the Floquet density")
-    value = value.reshape(len(phases), greens.num_sites, 4)
-    return FloquetDensity(phases, value[..., 1:], value[..., 0], float(error),
+    nd = len(phases) * greens.num_sites * 4
+    dens = value[:nd].reshape(len(phases), greens.num_sites, 4)
+    cur = value[nd:].reshape(len(phases), num_leads, len(parts))
+    return FloquetDensity(phases, dens[..., 1:], dens[..., 0], cur[..., 0],
+                          cur[..., 1:] if spin_ok else None, float(error),
                           float(truncation[0]), int(count), points)
