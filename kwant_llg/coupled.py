@@ -38,7 +38,7 @@ from .integrators import get_integrator
 from .llg import llg_rhs, llg_rhs_nonlocal
 from .pumping import PumpDrive, PumpModel
 from .spins import compile_field
-from . import topology
+from .watch import SkyrmionLost, SkyrmionWatch
 
 __all__ = ["PumpedLLG", "SkyrmionLost", "TORQUES", "OBSERVABLES", "exchange_couplings"]
 
@@ -47,24 +47,6 @@ TORQUES = ("fermi-surface", "adiabatic")
 #: Keys of :meth:`PumpedLLG.observables`.
 OBSERVABLES = ("t", "center_paper", "center_charge", "Q", "radius", "energy", "I_p",
                "I_p_up", "I_p_down")
-
-
-class SkyrmionLost(KwantLLGError):
-    """The skyrmion was annihilated (Q changed) or touched the sample boundary or a lead.
-
-    Attributes
-    ----------
-    time : float
-        Time of the offending texture (the state stays at the last good step).
-    m : ndarray
-        The offending texture.
-    reason : str
-        ``"charge"`` or ``"boundary"``.
-    """
-
-    def __init__(self, message, *, time, m, reason):
-        super().__init__(message)
-        self.time, self.m, self.reason = time, m, reason
 
 
 def exchange_couplings(exchange, *, atol=1e-10):
@@ -267,17 +249,9 @@ class PumpedLLG:
         m0.flags.writeable = False
         self._m_grid = self.m = m0
         self.check_skyrmion = bool(check_skyrmion)
-        self._boundary = None
-        self._background, self.polarity = None, -1
-        if self.check_skyrmion:             # (chains have no triangulation: only here)
-            self._boundary = np.union1d(
-                np.unique(topology.boundary_edges(lattice)),
-                np.concatenate([o // 2 for o in self.model.lead_orbitals]))
-            self._background = topology.far_field(lattice, m0)
-            self.polarity = -1 if self._background[2] >= 0 else 1
-            self._check(m0, self.time)
-            self.charge0 = topology.topological_charge(lattice, m0,
-                                                       background=self._background)
+        self.watch = SkyrmionWatch(lattice, m0, np.concatenate(
+            [o // 2 for o in self.model.lead_orbitals]), enabled=self.check_skyrmion)
+        self.watch.check(m0, self.time)
         self._inner = None
         if integrator == "dopri5":
             self._inner = LLG(lattice, hamiltonian, m0, alpha=self.alpha, gamma=self.gamma,
@@ -434,23 +408,17 @@ class PumpedLLG:
         return new
 
     def _check(self, m, t):
-        if not self.check_skyrmion:
-            return
-        bad = m[self._boundary] @ self._background <= 0
-        if np.any(bad):
-            site = self._boundary[np.flatnonzero(bad)[0]]
-            raise SkyrmionLost(
-                f"The skyrmion touched the sample boundary or a lead at t = {t:.6g}: site "
-                f"{site} at {self.lattice.positions[site, :2].tolist()} points against the "
-                "far field. The run cannot continue (evolve from an earlier state, reduce the "
-                "drive or use a larger sample).", time=t, m=m, reason="boundary")
-        if hasattr(self, "charge0"):
-            q = topology.topological_charge(self.lattice, m, background=self._background)
-            if abs(q - self.charge0) > 0.5:
-                raise SkyrmionLost(
-                    f"The topological charge changed from {self.charge0:.3f} to {q:.3f} at "
-                    f"t = {t:.6g}: the skyrmion was annihilated (or a second one formed). "
-                    "Use a smaller time step or a weaker drive.", time=t, m=m, reason="charge")
+        self.watch.check(m, t)
+
+    @property
+    def charge0(self):
+        """Topological charge of the initial texture (NaN without the skyrmion checks)."""
+        return self.watch.charge0
+
+    @property
+    def polarity(self):
+        """Skyrmion polarity used for the centre and radius (−1: core against +z)."""
+        return self.watch.polarity
 
     def _grid_time(self, n):
         return self._t0 + n * self.dt
@@ -524,30 +492,14 @@ class PumpedLLG:
             are NaN when the texture has no skyrmion core (e.g. a uniform texture), Q when
             the sample has no uniform far field.
         """
-        m, lat = self.m, self.lattice
-        try:
-            q = topology.topological_charge(lat, m, background=self._background)
-        except KwantLLGError:               # no uniform far field (check_skyrmion=False)
-            q = np.nan
-        try:
-            cp = topology.skyrmion_center(lat, m, method="paper", polarity=self.polarity)
-            radius = topology.skyrmion_radius(lat, m, polarity=self.polarity)
-        except KwantLLGError:
-            cp, radius = np.full(2, np.nan), np.nan
-        try:
-            cc = topology.skyrmion_center(lat, m, method="charge")
-        except KwantLLGError:
-            cc = np.full(2, np.nan)
-        resp = self.model.response(m, self.drive.values(self.time), densities=False)
+        obs = self.watch.observables(self.m, self.hamiltonian)
+        resp = self.model.response(self.m, self.drive.values(self.time), densities=False)
         self.num_solves += 1
         rates = self.drive.rates(self.time)
         spin = (np.full(2, np.nan) if resp.emissivity_spin[self.lead] is None
                 else resp.current_spin(rates, self.lead))
-        return dict(t=float(self.time), center_paper=np.asarray(cp, dtype=float),
-                    center_charge=np.asarray(cc, dtype=float), Q=float(q),
-                    radius=float(radius), energy=float(self.hamiltonian.energy(lat, m)),
-                    I_p=resp.current(rates, self.lead), I_p_up=float(spin[0]),
-                    I_p_down=float(spin[1]))
+        return dict(t=float(self.time), **obs, I_p=resp.current(rates, self.lead),
+                    I_p_up=float(spin[0]), I_p_down=float(spin[1]))
 
     def evaluate(self, observable):
         """``observable(m)`` for a callable, or one key of :meth:`observables`."""

@@ -20,6 +20,11 @@ texture has moved by more than ``resolve_tol`` (max over sites of |m − m_solve
 last solve, checked after every step; the field lags the texture by at most that amount,
 which is the documented criterion for how often the electrons follow the texture.
 
+The records are those of :class:`~kwant_llg.coupled.PumpedLLG` (same keys, same
+:class:`~kwant_llg.watch.SkyrmionWatch`), with the pumped current I_p(t) the time-resolved
+current of the driven Fermi sea into ``lead`` (total and per σ_z), interpolated like the
+density: exact in V and ω where PumpedLLG has Eq. (40).
+
 Cost: one Floquet density (a real-axis energy integral of Floquet solves over the Fermi sea)
 per re-solve; small devices (docs/performance.md).
 """
@@ -34,6 +39,7 @@ from .integrators import rk4_step
 from .llg import llg_rhs
 from .pumping import PumpDrive
 from .spins import compile_field
+from .watch import SkyrmionWatch
 
 __all__ = ["FloquetLLG"]
 
@@ -68,11 +74,19 @@ class FloquetLLG:
     J : float, optional
         Coupling of the field h = −J⟨σ⟩ (default: read from the exchange, J = 2 on the
         seed's device).
+    frozen : bool
+        Keep m = m0 (only time advances: the periodic density and current of a frozen
+        texture).
+    lead : int
+        Lead of the recorded pumped current (default 1, the right lead).
+    check_skyrmion : bool
+        Raise :class:`~kwant_llg.watch.SkyrmionLost` when the skyrmion reaches the boundary or
+        a lead or its charge changes (the state stays at the last good step).
     time : float
 
     Attributes
     ----------
-    time, m, num_steps
+    time, m, num_steps, watch
     num_solves : int
         Floquet densities computed.
     truncation : float
@@ -81,7 +95,7 @@ class FloquetLLG:
 
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
-                 gamma=1.0, J=None, time=0.0):
+                 gamma=1.0, J=None, frozen=False, lead=1, check_skyrmion=True, time=0.0):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
         greens = frozen_greens(fsyst_or_greens, params, drive.names)
@@ -103,8 +117,16 @@ class FloquetLLG:
         self.n_sidebands, self.n_phases, self.tol = int(n_sidebands), int(n_phases), float(tol)
         if not np.isfinite(time):
             raise KwantLLGError(f"time must be finite, got {time!r}.")
+        num_leads = len(greens.lead_orbitals)
+        if not (isinstance(lead, (int, np.integer)) and 0 <= lead < num_leads):
+            raise KwantLLGError(f"lead must be in [0, {num_leads}), got {lead!r}.")
+        self.lead, self.frozen = int(lead), bool(frozen)
         self.time, self.num_steps, self.num_solves, self.truncation = float(time), 0, 0, 0.0
+        self.watch = SkyrmionWatch(lattice, m0, np.concatenate(
+            [np.asarray(o) // 2 for o in greens.lead_orbitals]), enabled=check_skyrmion)
+        self.watch.check(m0, self.time)
         self.m = m0
+        self.adiabaticity_info = None
         self._field = None
         self._solve(m0)
 
@@ -118,12 +140,24 @@ class FloquetLLG:
         self.num_solves += 1
         self._m_solved = m.copy()
         self._coef = np.fft.fft(fd.spin, axis=0) / self.n_phases       # c_k, k = fftfreq
+        cur = fd.current[:, self.lead, None]
+        spin = (np.full((self.n_phases, 2), np.nan) if fd.current_spin is None
+                else fd.current_spin[:, self.lead])
+        self._cur_coef = np.fft.fft(np.concatenate([cur, spin], axis=1), axis=0) / self.n_phases
         self._k = np.fft.fftfreq(self.n_phases, 1.0 / self.n_phases)
+
+    def _interpolate(self, coef, t):
+        return np.tensordot(np.exp(1j * self._k * self.drive.omega * t), coef, axes=1).real
 
     def spin_density(self, t):
         """⟨σ⟩_i at time t for the texture of the last solve (trigonometric interpolation)."""
-        phase = self.drive.omega * t
-        return np.einsum("k,kia->ia", np.exp(1j * self._k * phase), self._coef).real
+        return self._interpolate(self._coef, t)
+
+    def pumped_current(self, t):
+        """(I_p, I_p↑, I_p↓) into ``lead`` at time t: electrons per unit time of the whole
+        driven Fermi sea (:func:`~kwant_llg.floquet_sea.floquet_density`); the spin parts
+        are NaN if the leads do not conserve σ_z."""
+        return self._interpolate(self._cur_coef, t)
 
     def electron_field(self, t):
         """h_i(t) = −J_i ⟨σ⟩_i(ωt) (module doc)."""
@@ -142,9 +176,13 @@ class FloquetLLG:
 
     # ------------------------------------------------------------------ stepping
     def _step(self, dt):
+        if self.frozen:
+            self.time += dt
+            return
         new, _ = rk4_step(self.rhs, self.time, self.m, dt)
         new = check_finite(new, "magnetisation")
         new /= np.linalg.norm(new, axis=1, keepdims=True)
+        self.watch.check(new, self.time + dt)
         self.time, self.m = self.time + dt, new
         self.num_steps += 1
         if np.abs(new - self._m_solved).max() > self.resolve_tol:
@@ -158,8 +196,23 @@ class FloquetLLG:
             self._step(min(self.dt, time - self.time))
 
     def observables(self):
-        """``t``, ``m`` and ``spin_density`` (⟨σ⟩_i at ``t``)."""
-        return dict(t=self.time, m=self.m.copy(), spin_density=self.spin_density(self.time))
+        """The records of :meth:`kwant_llg.coupled.PumpedLLG.observables` (same keys), with
+        I_p from :meth:`pumped_current` (no extra electron solve)."""
+        i_p, up, down = self.pumped_current(self.time)
+        return dict(t=float(self.time), **self.watch.observables(self.m, self.hamiltonian),
+                    I_p=float(i_p), I_p_up=float(up), I_p_down=float(down))
+
+    def adiabaticity(self, *, n_times=4, threshold=0.1, tol=1e-6):
+        """How far this run is from the seed's adiabatic model, for the initial texture
+        (:func:`kwant_llg.diagnostics.pump_adiabaticity`, Fermi sea included; cached in
+        :attr:`adiabaticity_info`). Recorded by :func:`kwant_llg.simulation.run` so that
+        runs with different electrons carry the same diagnostic."""
+        if self.adiabaticity_info is None:
+            from .diagnostics import pump_adiabaticity
+            self.adiabaticity_info = pump_adiabaticity(
+                self.greens, self.m, self.drive, mu=self.energy, n_times=n_times,
+                threshold=threshold, tol=tol)
+        return self.adiabaticity_info
 
     def __getstate__(self):
         state = self.__dict__.copy()
