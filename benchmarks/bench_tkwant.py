@@ -66,7 +66,7 @@ def run_coupled(fsyst, m, drive, tsim, dt, frozen):
     state = tdcoupled.TimeDependentLLG(
         fsyst, SpinLattice.from_kwant(fsyst), Exchange(1) + DMI(0.2) + Anisotropy(0.07), m,
         drive=drive, energy=0.0, alpha=0.4, dt=dt, params=devices.seed_params(), tmax=tsim,
-        frozen=frozen, refine=False, order=5)
+        frozen=frozen, refine=False, order=5, check_skyrmion=False)
     t_init = time.process_time() - t0
     t0 = time.process_time()
     state.evolve(tsim)

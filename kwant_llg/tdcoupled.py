@@ -35,6 +35,7 @@ which rules out an implicit or predictor–corrector coupling.
 Only for small devices (≲ 10×10 sites): every step evolves every one-body state.
 """
 
+import collections
 import copy
 import functools
 
@@ -46,12 +47,14 @@ from .dynamics import _check_alpha, _check_inputs, _positive, check_target_time
 from .integrators import rk4_step
 from .llg import llg_rhs
 from .spins import compile_field
+from .watch import SkyrmionWatch
 from . import tdref
 
 __all__ = ["TimeDependentLLG", "OBSERVABLES"]
 
-#: Keys of :meth:`TimeDependentLLG.observables`.
-OBSERVABLES = ("t", "m", "spin_density", "charge_density", "current")
+#: Keys of :meth:`TimeDependentLLG.observables`: those of the adiabatic and Floquet runs.
+OBSERVABLES = ("t", "center_paper", "center_charge", "Q", "radius", "energy", "I_p",
+               "I_p_up", "I_p_down")
 
 
 class _CoupledPerturbation:
@@ -109,6 +112,21 @@ def _exchange_couplings(fsyst, params, magnetization, num_sites):
     return j, orbs
 
 
+def _backward_derivative(samples):
+    """d/dt at the last of up to three samples (t, value): the 3-point backward formula on
+    a nonuniform grid (second order), 2-point with two samples, zero with one (the first
+    sample is the stationary initial state)."""
+    if len(samples) == 1:
+        return np.zeros_like(samples[0][1])
+    if len(samples) == 2:
+        (t0, f0), (t1, f1) = samples
+        return (f1 - f0) / (t1 - t0)
+    (t0, f0), (t1, f1), (t2, f2) = samples
+    h1, h2 = t1 - t0, t2 - t1
+    return (f0 * h2 / (h1 * (h1 + h2)) - f1 * (h1 + h2) / (h1 * h2)
+            + f2 * (2 * h2 + h1) / (h2 * (h1 + h2)))
+
+
 class TimeDependentLLG:
     r"""LLG spins coupled to tkwant's exact time-dependent electrons (module doc, W(t)).
 
@@ -143,7 +161,13 @@ class TimeDependentLLG:
         tkwant's momentum quadrature and the bound-state guard, as in
         :func:`kwant_llg.tdref.simulate`.
     tmax : float
-        Largest time tkwant prepares its boundary conditions for (default 100).
+        Largest time tkwant prepares its boundary conditions for (default 100); evolving
+        beyond it is refused.
+    lead : int
+        Lead of the recorded pumped current (default 1, the right lead).
+    check_skyrmion : bool
+        Raise :class:`~kwant_llg.watch.SkyrmionLost` when the skyrmion reaches the boundary or
+        a lead or its charge changes (the state stays at the last good step).
 
     Attributes
     ----------
@@ -151,36 +175,73 @@ class TimeDependentLLG:
     m : ndarray (num_sites, 3)
     spin_density : ndarray (num_sites, 3)
         ⟨σ⟩_i at ``time``.
+    charge_density : ndarray (num_sites,)
     num_steps : int
+    watch : SkyrmionWatch
+
+    Notes
+    -----
+    The pumped current of :meth:`observables` is the current into ``lead`` itself:
+    tkwant's operators see only the device, so it is the current into the lead's interface
+    layer (``kwant.operator.Current`` on the hoppings that cross into it) minus d/dt of the
+    layer's charge (the displacement part; second-order backward difference over the last
+    three steps). Its cycle average is the DC current; instantaneously it is the current of
+    Eq. (40) and of the Floquet electrons, up to O(dt²).
+
+    A tkwant state cannot be pickled. A pickle of this object holds the constructor's
+    arguments and the texture at every step; unpickling builds the electrons again and
+    replays the recorded steps (tkwant's evolution is deterministic, so the state continues
+    bit for bit; the replay costs about as much as the electron part of the original run).
+    This is what makes :func:`kwant_llg.simulation.run` checkpoints of this dynamics
+    resumable.
     """
 
     def __init__(self, fsyst, lattice, hamiltonian, m0, *, drive, energy, alpha, dt, params,
                  gamma=1.0, frozen=False, magnetization="m", order=10, subintervals=1,
-                 refine=True, refine_tol=1e-5, check_bound_states=True, tmax=100.0):
+                 refine=True, refine_tol=1e-5, check_bound_states=True, tmax=100.0, lead=1,
+                 check_skyrmion=True):
+        args = dict(fsyst=fsyst, lattice=lattice, hamiltonian=hamiltonian, m0=m0, drive=drive,
+                    energy=energy, alpha=alpha, dt=dt, params=params, gamma=gamma,
+                    frozen=frozen, magnetization=magnetization, order=order,
+                    subintervals=subintervals, refine=refine, refine_tol=refine_tol,
+                    check_bound_states=check_bound_states, tmax=tmax, lead=lead,
+                    check_skyrmion=check_skyrmion)
+        self._setup(args)
+
+    def _setup(self, args):
+        a = dict(args)
         tkwant = tdref.require_tkwant()
+        fsyst, lattice, hamiltonian, drive = (a["fsyst"], a["lattice"], a["hamiltonian"],
+                                              a["drive"])
+        energy = a["energy"]
         if drive is not None and not isinstance(drive, tdref.GateDrive):
             raise KwantLLGError(f"drive must be a GateDrive or None, got {type(drive).__name__}.")
         if not (np.isscalar(energy) and np.isfinite(energy)):
             raise KwantLLGError(f"energy must be a finite Fermi energy, got {energy!r}.")
         if not fsyst.leads:
             raise KwantLLGError("The system has no leads; tkwant's scattering states need leads.")
-        m0 = _check_inputs(lattice, hamiltonian, m0)
+        lead = a["lead"]
+        if not (isinstance(lead, (int, np.integer)) and 0 <= lead < len(fsyst.leads)):
+            raise KwantLLGError(f"lead must be in [0, {len(fsyst.leads)}), got {lead!r}.")
+        m0 = _check_inputs(lattice, hamiltonian, a["m0"])
         if lattice.num_spins != len(fsyst.sites):
             raise KwantLLGError(f"The lattice has {lattice.num_spins} spins but the system has "
                                 f"{len(fsyst.sites)} sites; use SpinLattice.from_kwant(fsyst).")
-        self.alpha = _check_alpha(alpha, lattice.num_spins)
+        self.alpha = _check_alpha(a["alpha"], lattice.num_spins)
         if np.ndim(self.alpha):
             raise KwantLLGError("TimeDependentLLG takes a scalar damping alpha.")
-        self.gamma, self.dt = _positive(gamma, "gamma"), _positive(dt, "dt")
+        self.gamma, self.dt = _positive(a["gamma"], "gamma"), _positive(a["dt"], "dt")
+        self.tmax = _positive(a["tmax"], "tmax")
         self.lattice, self.hamiltonian, self.drive = lattice, hamiltonian, drive
-        self.energy, self.frozen = float(energy), bool(frozen)
-        params = dict(params)
+        self.energy, self.frozen, self.lead = float(energy), bool(a["frozen"]), int(lead)
+        magnetization = a["magnetization"]
+        params = dict(a["params"])
         params.pop(magnetization, None)
         names = () if drive is None else drive.names
         self.couplings, orbs = _exchange_couplings(fsyst, params, magnetization, len(m0))
         params0 = {**params, magnetization: site_field(fsyst, m0),
                    **{p: float(drive.value(p, 0.0)) for p in names}}
-        if check_bound_states:
+        if a["check_bound_states"]:
             nb, e_min = tdref.count_bound_states(fsyst, params=params0)
             if nb:
                 raise KwantLLGError(
@@ -201,22 +262,36 @@ class TimeDependentLLG:
         occupation = man.lead_occupation(chemical_potential=self.energy)
         spectra = __import__("kwantspectrum").spectra(fsyst.leads,
                                                       params={**params0, "time": 0.0})
-        itype = functools.partial(man.Interval, order=int(order))
+        itype = functools.partial(man.Interval, order=int(a["order"]))
         intervals = man.calc_intervals(spectra, [occupation], interval_type=itype)
-        if subintervals > 1:
-            intervals = man.split_intervals(intervals, int(subintervals))
+        if a["subintervals"] > 1:
+            intervals = man.split_intervals(intervals, int(a["subintervals"]))
         if not intervals:
             raise KwantLLGError(f"No lead mode is occupied below E_F = {energy}.")
-        self._state = man.State(tsyst, tmax=_positive(tmax, "tmax"), occupations=occupation,
+        self._state = man.State(tsyst, tmax=self.tmax, occupations=occupation,
                                 params=params0, spectra=spectra, intervals=intervals,
                                 refine=False)
-        if refine:
-            self._state.refine_intervals(atol=refine_tol, rtol=refine_tol)
+        if a["refine"]:
+            self._state.refine_intervals(atol=a["refine_tol"], rtol=a["refine_tol"])
         self._dens = [kwant.operator.Density(fsyst, onsite=s, sum=False)
                       for s in (*SIGMA, SIGMA_0)]
+        bonds = tdref._cut_bonds(fsyst, self.lead)
+        self.spin_resolved = tdref._conserves_sz(fsyst, params0, bonds)
+        projectors = [SIGMA_0] + ([np.diag([1.0, 0.0]), np.diag([0.0, 1.0])]
+                                  if self.spin_resolved else [])
+        self._currents = [kwant.operator.Current(fsyst, onsite=p, where=bonds, sum=True)
+                          for p in projectors]
+        self._layer = np.array(sorted(int(i) for i in fsyst.lead_interfaces[self.lead]))
+        self.watch = SkyrmionWatch(lattice, m0, np.concatenate(
+            [np.asarray(i, dtype=int) for i in fsyst.lead_interfaces]),
+            enabled=a["check_skyrmion"])
+        self.watch.check(m0, 0.0)
         self._field = compile_field(hamiltonian, lattice)
+        self._layer_charges = collections.deque(maxlen=3)   # (t, [Q, Q_up, Q_down])
         self.time, self.num_steps = 0.0, 0
         self.m = m0
+        self._args, self._times, self._ms = args, [0.0], [m0.copy()]
+        self.adiabaticity_info = None
         self._measure()
         self._h_prev = None                     # (dt of the previous step, h_{n-1})
 
@@ -226,43 +301,105 @@ class TimeDependentLLG:
         vals = check_finite(vals, "tkwant density")
         self.spin_density = vals[:3].T.copy()
         self.charge_density = vals[3].copy()
+        cur = np.real(np.array([self._state.evaluate(op) for op in self._currents]))
+        self._layer_current = check_finite(cur, "tkwant current")
+        n, sz = self.charge_density[self._layer], self.spin_density[self._layer, 2]
+        self._layer_charges.append((self.time, np.array([n.sum(), (n + sz).sum() / 2,
+                                                         (n - sz).sum() / 2])))
 
     def electron_field(self):
         """h_i^el = −J_i ⟨σ⟩_i(t) of the current state (module doc)."""
         return -self.couplings[:, None] * self.spin_density
 
+    def pumped_current(self):
+        """(I_p, I_p↑, I_p↓) into ``lead`` at ``time`` (class Notes; spin parts NaN when
+        the lead or the cut hoppings do not conserve σ_z)."""
+        i = self._layer_current - _backward_derivative(
+            list(self._layer_charges))[:len(self._layer_current)]
+        return tuple(i) if self.spin_resolved else (i[0], np.nan, np.nan)
+
     # ------------------------------------------------------------------ stepping
-    def _step(self, dt):
+    def _advance(self, t_new, new, measure=True):
+        """Electrons from (time, m) to (t_new, new) with m linear in between."""
         t, m = self.time, self.m
         h_n = self.electron_field()
-        slope = 0.0 if self._h_prev is None else (h_n - self._h_prev[1]) / self._h_prev[0]
+        self._pert.set_segment(t, m, t_new, new)
+        self._state.evolve(t_new)
+        self._h_prev = (t_new - t, h_n)
+        self.time, self.m = t_new, new
+        self.num_steps += 1
+        self._times.append(t_new)
+        self._ms.append(new)
+        if measure:
+            self._measure()
+
+    def _step(self, dt):
+        t, m = self.time, self.m
         if self.frozen:
             new = m
         else:
+            h_n = self.electron_field()
+            slope = 0.0 if self._h_prev is None else (h_n - self._h_prev[1]) / self._h_prev[0]
+
             def rhs(s, x):
                 h = self._field(x) + h_n + (s - t) * slope
                 return llg_rhs(x, h, alpha=self.alpha, gamma=self.gamma)
             new, _ = rk4_step(rhs, t, m, dt)
             new = check_finite(new, "magnetisation")
-        self._pert.set_segment(t, m, t + dt, new)
-        self._state.evolve(t + dt)
-        self._h_prev = (dt, h_n)
-        self.time, self.m = t + dt, new
-        self.num_steps += 1
-        self._measure()
+            self.watch.check(new, t + dt)
+        self._advance(t + dt, new)
 
     def evolve(self, time):
         """Advance spins and electrons to ``time`` in steps of at most ``dt`` (module doc)."""
         check_target_time(self.time, time)
+        if time > self.tmax * (1 + 1e-12):
+            raise KwantLLGError(
+                f"Cannot evolve to t = {time:g}: tkwant's lead boundary conditions were "
+                f"prepared up to tmax = {self.tmax:g}. Create the dynamics with a larger tmax.")
         eps = 1e-12 * max(1.0, abs(time))
         while self.time < time - eps:
             self._step(min(self.dt, time - self.time))
 
     def observables(self):
-        """``t``, ``m`` (num_sites, 3), ``spin_density`` ⟨σ⟩_i, ``charge_density``,
-        ``current`` (None here; use :func:`kwant_llg.tdref.simulate` for lead currents)."""
-        return dict(t=self.time, m=self.m.copy(), spin_density=self.spin_density.copy(),
-                    charge_density=self.charge_density.copy(), current=None)
+        """The records of :meth:`kwant_llg.coupled.PumpedLLG.observables` (same keys,
+        :data:`OBSERVABLES`), with I_p from :meth:`pumped_current`."""
+        i_p, up, down = self.pumped_current()
+        return dict(t=float(self.time), **self.watch.observables(self.m, self.hamiltonian),
+                    I_p=float(i_p), I_p_up=float(up), I_p_down=float(down))
+
+    def adiabaticity(self, *, n_times=4, threshold=0.1, tol=1e-6):
+        """How far this run is from the seed's adiabatic model, for the initial texture and
+        the steady drive (:func:`kwant_llg.diagnostics.pump_adiabaticity`; cached in
+        :attr:`adiabaticity_info`). None without a drive."""
+        if self.adiabaticity_info is None and self.drive is not None:
+            from .coupled import frozen_greens
+            from .diagnostics import pump_adiabaticity
+            from .pumping import PumpDrive
+            d, a = self.drive, self._args
+            params = {k: v for k, v in a["params"].items()
+                      if k not in d.names and k != a["magnetization"]}
+            greens = frozen_greens(a["fsyst"], params, d.names)
+            pump = PumpDrive([d.amplitudes[n] for n in d.names], d.omega, names=d.names,
+                             phases=[d.phases[n] for n in d.names])
+            self.adiabaticity_info = pump_adiabaticity(
+                greens, self._ms[0], pump, mu=self.energy, n_times=n_times,
+                threshold=threshold, tol=tol)
+        return self.adiabaticity_info
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        return {"args": self._args, "times": np.array(self._times),
+                "ms": None if self.frozen else np.array(self._ms),
+                "adiabaticity_info": self.adiabaticity_info}
+
+    def __setstate__(self, state):
+        self._setup(state["args"])
+        times, n = state["times"], len(state["times"]) - 1
+        ms = state["ms"]
+        for k in range(1, n + 1):              # measure where the last steps need it
+            self._advance(float(times[k]), self.m if ms is None else ms[k],
+                          measure=k >= n - 2)
+        self.adiabaticity_info = state["adiabaticity_info"]
 
     def __repr__(self):
         return (f"TimeDependentLLG(<{self.lattice.num_spins} spins>, time={self.time}, "

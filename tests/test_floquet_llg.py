@@ -99,7 +99,7 @@ def test_trajectory_follows_tkwant_where_adiabatic_does_not(device):
                            switch_on=0)
     td = tdcoupled.TimeDependentLLG(fsyst, lat, HAM, m0, drive=gate, energy=EF, alpha=0.4,
                                     dt=dt, gamma=gamma, params=devices.seed_params(),
-                                    tmax=period, refine=False, order=5)
+                                    tmax=period, refine=False, order=5, check_skyrmion=False)
     d_flq, d_ad, motion = [], [], []
     for k in range(1, 9):
         for state in (td, flq, ad):
