@@ -19,7 +19,7 @@ import numpy as np
 
 from ._common import KwantLLGError, limit_blas_threads
 
-__all__ = ["run_point", "point_defaults", "SEED"]
+__all__ = ["run_point", "point_defaults", "SEED", "ELECTRONS"]
 
 #: The seed's parameters (Sec. V).
 SEED = dict(E=1.9, J=2.0, t=1.0, V=0.8, omega=1.0, phi=math.pi / 2, alpha=0.4, D=0.2,
@@ -29,31 +29,82 @@ _AMPLITUDES = (0.4, 0.6, 0.8, 1.0, 1.2)
 _FREQUENCIES = (0.2, 0.5, 1.0)
 
 
+#: Electron models of the coupled runs (``--electrons``).
+ELECTRONS = ("adiabatic", "floquet", "td")
+
+
 def point_defaults(**overrides):
     """Parameters of one run: the seed's values, updated by ``overrides``.
 
     Keys: the physical ones of :data:`SEED` (``dt`` is the largest LLG time step, the step
     used divides the record interval; ``integrator`` ``"rk4"`` or ``"dopri5"``, adaptive
     with local error ``tol`` per unit time, where ``dt`` is the first trial step),
-    ``radius`` (trial skyrmion radius, default min(L, W)/4), ``texture`` (``"skyrmion"`` or ``"uniform"``), ``relax`` (relax the
-    trial skyrmion in the spin Hamiltonian first; default True), ``frozen`` (hold the
-    texture fixed), ``torque``, ``equilibrium`` and ``velocity`` (the electron torque of
-    :class:`~kwant_llg.coupled.PumpedLLG`; default the seed's Fermi-surface pumped density
-    alone), ``periods``, ``records_per_period``, ``path`` (the run file) and ``resume``.
+    ``radius`` (trial skyrmion radius, default min(L, W)/4), ``texture`` (``"skyrmion"`` or
+    ``"uniform"``), ``relax`` (relax the trial skyrmion in the spin Hamiltonian first;
+    default True), ``frozen`` (hold the texture fixed), ``periods``, ``records_per_period``,
+    ``path`` (the run file), ``resume`` and ``lead_magnetization`` (None: the seed's normal
+    leads; a unit vector: ferromagnetic leads along it).
+
+    ``electrons`` selects the electron model (:data:`ELECTRONS`):
+
+    * ``"adiabatic"`` (default, the seed's): :class:`~kwant_llg.coupled.PumpedLLG` with
+      ``torque``, ``equilibrium`` and ``velocity`` (default the Fermi-surface pumped density
+      alone);
+    * ``"floquet"``: :class:`~kwant_llg.floquet_llg.FloquetLLG`, electrons exact in V and ω_p
+      (``n_sidebands``, ``resolve_tol``, ``floquet_tol``; 4N+1 phases per period);
+    * ``"td"``: :class:`~kwant_llg.tdcoupled.TimeDependentLLG`, tkwant's time-dependent
+      electrons (``tkwant_order``, ``tkwant_refine_tol``, 0 = no refinement; ``tkwant_tmax``,
+      the time up to which tkwant prepares its boundary conditions, default the run's
+      length: a run resumed with more periods needs it that large); the drive is switched
+      on at t = 0 from the equilibrium of H(m0, V(0)).
+
+    Floquet and tkwant electrons act through their full spin density (``equilibrium`` is
+    True for them), step the LLG with RK4, and need leads along the far field
+    (``lead_magnetization``), so that no state is bound below the lead band.
     """
     point = dict(SEED, radius=None, texture="skyrmion", relax=True, frozen=False, periods=10.0,
                  records_per_period=40, path=None, resume=False, torque="fermi-surface",
-                 equilibrium=False, velocity=False)
+                 equilibrium=False, velocity=False, electrons="adiabatic",
+                 lead_magnetization=None, n_sidebands=4, resolve_tol=1e-3, floquet_tol=1e-6,
+                 tkwant_order=10, tkwant_refine_tol=1e-5, tkwant_tmax=None)
     unknown = set(overrides) - set(point)
     if unknown:
         raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
                             f"{sorted(point)}.")
     point.update(overrides)
+    if point["electrons"] != "adiabatic" and "integrator" not in overrides:
+        point["integrator"] = "rk4"
+    _check_electrons(point)
     return point
 
 
+def _check_electrons(point):
+    mode = point["electrons"]
+    if mode not in ELECTRONS:
+        raise KwantLLGError(f"electrons must be one of {ELECTRONS}, got {mode!r}.")
+    if mode == "adiabatic":
+        return
+    if point["lead_magnetization"] is None:
+        raise KwantLLGError(
+            f"--electrons {mode} needs leads magnetised along the texture's far field (the "
+            "normal leads of the seed's device leave states bound below the lead band, which "
+            "Floquet and tkwant scattering states miss): add --magnetic-leads.")
+    if point["integrator"] != "rk4":
+        raise KwantLLGError(f"--electrons {mode} steps the LLG with fixed-step RK4: use "
+                            "--integrator rk4 (the default for it).")
+    if point["velocity"] or point["torque"] != "fermi-surface":
+        raise KwantLLGError(f"--torque and --velocity choose the adiabatic torque; --electrons "
+                            f"{mode} has its own (the full spin density of its electrons).")
+    point["equilibrium"] = True
+
+
+def _spin_hamiltonian(point):
+    from . import spins
+    return spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
+
+
 def _initial_texture(fsyst, lattice, point):
-    from . import dynamics, spins, textures, topology
+    from . import dynamics, textures, topology
     if point["texture"] == "uniform":
         return textures.uniform(fsyst, (0, 0, 1))
     L, W = point["L"], point["W"]
@@ -61,8 +112,7 @@ def _initial_texture(fsyst, lattice, point):
     m0 = textures.skyrmion(fsyst, ((L - 1) / 2, (W - 1) / 2), radius, polarity=-1)
     if not point["relax"]:
         return m0
-    ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
-    m = dynamics.relax(lattice, ham, m0, tol=1e-6).m
+    m = dynamics.relax(lattice, _spin_hamiltonian(point), m0, tol=1e-6).m
     q = topology.topological_charge(lattice, m, background=topology.far_field(lattice, m))
     if abs(q + 1) > 0.5:
         raise KwantLLGError(f"The skyrmion collapsed while relaxing on the {L}×{W} device "
@@ -71,30 +121,48 @@ def _initial_texture(fsyst, lattice, point):
     return m
 
 
+def _tkwant_tmax(point):
+    return point["tkwant_tmax"] or point["periods"] * 2 * math.pi / point["omega"]
+
+
 def _make_dynamics(point):
-    """The coupled dynamics of one point (device, relaxed texture, drive)."""
-    try:
-        from .coupled import PumpedLLG
-    except ImportError as exc:
-        raise KwantLLGError(
-            "The pumping subcommands need kwant_llg.coupled.PumpedLLG, which this "
-            f"installation does not provide ({exc}).") from None
+    """The coupled dynamics of one point (device, relaxed texture, drive, electrons)."""
     from . import devices, pumping, spins
-    fsyst = devices.skyrmion_device(point["L"], point["W"], gates=point["gates"]).finalized()
+    _check_electrons(point)
+    fsyst = devices.skyrmion_device(point["L"], point["W"], gates=point["gates"],
+                                    lead_magnetization=point["lead_magnetization"]).finalized()
     lattice = spins.SpinLattice.from_kwant(fsyst)
     m0 = _initial_texture(fsyst, lattice, point)
-    ham = spins.Exchange(point["J_ex"]) + spins.DMI(point["D"]) + spins.Anisotropy(point["K"])
-    drive = pumping.PumpDrive(point["V"], point["omega"], point["phi"])
+    ham = _spin_hamiltonian(point)
     params = devices.seed_params(J=point["J"], t=point["t"])
-    params.pop("V1"), params.pop("V2")               # the gates are driven by the PumpDrive
+    params.pop("V1"), params.pop("V2")               # the gates are driven
     record_every = 2 * math.pi / point["omega"] / point["records_per_period"]
     dt = record_every / math.ceil(record_every / point["dt"] - 1e-9)   # records on the grid
+    common = dict(energy=point["E"], alpha=point["alpha"], dt=dt, params=params,
+                  frozen=point["frozen"])
+    mode = point["electrons"]
+    if mode == "td":
+        from . import tdcoupled, tdref
+        drive = tdref.GateDrive(point["omega"], {"V1": point["V"], "V2": point["V"]},
+                                phases={"V2": point["phi"]}, switch_on=0)
+        refine_tol = point["tkwant_refine_tol"]
+        return tdcoupled.TimeDependentLLG(
+            fsyst, lattice, ham, m0, drive=drive, order=point["tkwant_order"],
+            refine=refine_tol > 0, refine_tol=refine_tol or 1e-5,
+            tmax=_tkwant_tmax(point), **common)
+    drive = pumping.PumpDrive(point["V"], point["omega"], point["phi"])
+    if mode == "floquet":
+        from .floquet_llg import FloquetLLG
+        n = int(point["n_sidebands"])
+        return FloquetLLG(fsyst, lattice, ham, m0, drive=drive, n_sidebands=n,
+                          n_phases=4 * n + 1, resolve_tol=point["resolve_tol"],
+                          tol=point["floquet_tol"], **common)
+    from .coupled import PumpedLLG
     extra = {} if point["integrator"] == "rk4" else dict(integrator=point["integrator"],
                                                          tol=point["tol"])
-    return PumpedLLG(fsyst, lattice, ham, m0, drive=drive, energy=point["E"],
-                     alpha=point["alpha"], dt=dt, params=params, frozen=point["frozen"],
-                     torque=point["torque"], equilibrium=point["equilibrium"],
-                     velocity=point["velocity"], **extra)
+    return PumpedLLG(fsyst, lattice, ham, m0, drive=drive, torque=point["torque"],
+                     equilibrium=point["equilibrium"], velocity=point["velocity"], **extra,
+                     **common)
 
 
 def run_point(point, *, progress=None):
@@ -104,7 +172,7 @@ def run_point(point, *, progress=None):
     run file, status, end reason, the number of records and the final skyrmion centre.
     Module-level and picklable: it is what the executors of the sweeps call.
     """
-    from . import simulation
+    from . import io, simulation
     limit_blas_threads(1)
     path = pathlib.Path(point["path"])
     period = 2 * math.pi / point["omega"]
@@ -112,6 +180,13 @@ def run_point(point, *, progress=None):
     resumable = point["resume"] and path.exists()
     if resumable:
         _check_same_run(path, point)
+        if point["electrons"] == "td":
+            tmax = _tkwant_tmax(io.read_run(path).parameters)
+            if t_end > tmax * (1 + 1e-12):
+                raise KwantLLGError(
+                    f"{str(path)!r} prepared tkwant's boundary conditions up to t = {tmax:g}, "
+                    f"short of {point['periods']:g} periods (t = {t_end:g}); run it again "
+                    "with --tkwant-tmax at least that long to resume it later.")
         result = simulation.resume(path, t_end=t_end, progress=progress)
     else:
         dyn = _make_dynamics(point)
@@ -134,6 +209,7 @@ def _check_same_run(path, point):
     from . import io
     stored = io.read_run(path).parameters
     ignore = {"periods", "resume", "path"}
+    stored.setdefault("electrons", "adiabatic")        # files from before --electrons
     differ = sorted(k for k in point if k not in ignore and k in stored
                     and np.any(np.asarray(stored[k]) != np.asarray(point[k])))
     if differ:
@@ -167,10 +243,12 @@ def _common_options(p, *, periods_default):
                         "interval; dopri5: first trial step (default 0.1)")
     p.add_argument("--radius", type=float, default=None,
                    help="radius of the trial skyrmion before relaxation (default L/4)")
-    p.add_argument("--integrator", choices=("rk4", "dopri5"), default=SEED["integrator"],
-                   help="LLG integrator: adaptive Dormand-Prince 5(4) (default), which "
-                        "shrinks its step through the narrow gate resonances of the seed's "
-                        "device, or fixed-step RK4 (unstable at those resonances)")
+    p.add_argument("--integrator", choices=("rk4", "dopri5"), default=None,
+                   help="LLG integrator: adaptive Dormand-Prince 5(4) (default with adiabatic "
+                        "electrons), which shrinks its step through the narrow gate "
+                        "resonances of the seed's device, or fixed-step RK4 (unstable at "
+                        "those resonances; the only one, and the default, for --electrons "
+                        "floquet and td)")
     p.add_argument("--tol", type=float, default=SEED["tol"],
                    help="local error per unit time of --integrator dopri5 (default 1e-6)")
     p.add_argument("--torque", choices=("fermi-surface", "adiabatic"), default="fermi-surface",
@@ -181,6 +259,31 @@ def _common_options(p, *, periods_default):
     p.add_argument("--velocity", action="store_true",
                    help="add the magnetisation-velocity term (electronic damping; dense "
                         "3n x 3n solve per stage: small devices only; needs --integrator rk4)")
+    p.add_argument("--electrons", choices=ELECTRONS, default="adiabatic",
+                   help="electron model: the seed's adiabatic expansion (default), Floquet "
+                        "electrons exact in V and ω_p (small devices), or tkwant's "
+                        "time-dependent electrons (devices of ~10×10); the last two act "
+                        "through their full spin density and need --magnetic-leads")
+    p.add_argument("--magnetic-leads", action="store_true",
+                   help="leads magnetised along +z, the skyrmion's far field (no bound "
+                        "states; needed by --electrons floquet and td)")
+    p.add_argument("--sidebands", type=int, default=4, metavar="N",
+                   help="--electrons floquet: sidebands -N..N (default 4)")
+    p.add_argument("--resolve-tol", type=float, default=1e-3,
+                   help="--electrons floquet: re-solve the electrons when a spin has moved by "
+                        "more than this since the last solve (default 1e-3)")
+    p.add_argument("--floquet-tol", type=float, default=1e-6,
+                   help="--electrons floquet: accuracy of the Fermi-sea energy integral "
+                        "(default 1e-6)")
+    p.add_argument("--tkwant-order", type=int, default=10,
+                   help="--electrons td: order of tkwant's momentum quadrature (default 10)")
+    p.add_argument("--tkwant-refine-tol", type=float, default=1e-5,
+                   help="--electrons td: tolerance of tkwant's interval refinement; 0: no "
+                        "refinement (default 1e-5)")
+    p.add_argument("--tkwant-tmax", type=float, default=None, metavar="T",
+                   help="--electrons td: time up to which tkwant prepares its lead boundary "
+                        "conditions (default: the run's length; a run to be resumed with "
+                        "more periods needs the longer time)")
     p.add_argument("--no-relax", action="store_true",
                    help="start from the analytic trial skyrmion instead of relaxing it")
     p.add_argument("--records-per-period", type=int, default=None, metavar="N",
@@ -258,15 +361,21 @@ def _base_point(args):
     rpp = args.records_per_period or (_QUICK["records_per_period"] if args.quick else 40)
     if periods <= 0 or rpp < 1:
         raise KwantLLGError("--periods must be positive and --records-per-period at least 1.")
-    if args.velocity and args.integrator != "rk4":
+    integrator = args.integrator or ("dopri5" if args.electrons == "adiabatic" else "rk4")
+    if args.velocity and integrator != "rk4":
         raise KwantLLGError("--velocity makes the LLG equation implicit in dm/dt, which the "
                             "adaptive integrator does not support; add --integrator rk4.")
     return point_defaults(E=args.energy, J=args.J, phi=args.phi, alpha=args.alpha, D=args.D,
                           K=args.K, L=L, W=W, radius=args.radius, dt=args.dt,
-                          relax=not args.no_relax, integrator=args.integrator, tol=args.tol,
+                          relax=not args.no_relax, integrator=integrator, tol=args.tol,
                           periods=periods, records_per_period=rpp, resume=args.resume,
                           torque=args.torque, equilibrium=args.equilibrium,
-                          velocity=args.velocity)
+                          velocity=args.velocity, electrons=args.electrons,
+                          lead_magnetization=(0.0, 0.0, 1.0) if args.magnetic_leads else None,
+                          n_sidebands=args.sidebands, resolve_tol=args.resolve_tol,
+                          floquet_tol=args.floquet_tol, tkwant_order=args.tkwant_order,
+                          tkwant_refine_tol=args.tkwant_refine_tol,
+                          tkwant_tmax=args.tkwant_tmax)
 
 
 def _run_points(args, named_points, desc):
@@ -401,7 +510,8 @@ def _cmd_pump(args):
             ", skyrmion moved by ({:+.3f}, {:+.3f}) a".format(
                 *(sk["center_paper"][-1] - sk["center_paper"][0])))
         mean_ip = {n: float(np.mean(r["I_p"])) for n, r in records.items() if len(r["time"])}
-    print(f"kwant-llg pump: {base['L']}x{base['W']}, {base['periods']:g} periods of "
+    print(f"kwant-llg pump: {base['electrons']} electrons, {base['L']}x{base['W']}, "
+          f"{base['periods']:g} periods of "
           f"T = {2 * math.pi / args.omega:.4g} in {time.perf_counter() - start:.1f} s"
           f"{moved}; mean I_p " + ", ".join(f"{n} {v:+.4g}" for n, v in mean_ip.items())
           + f"; figure {fig}, data in {args.out}" + _summary(failed, info))
@@ -425,7 +535,8 @@ def _cmd_sweep_amplitude(args):
                            args, "sweep_amplitude", info)
         dx = {v: float(r["center_paper"][-1, 0] - r["center_paper"][0, 0])
               for v, r in records.items() if len(r["time"])}
-    print(f"kwant-llg sweep-amplitude: {len(points)} amplitudes, {base['periods']:g} periods "
+    print(f"kwant-llg sweep-amplitude: {base['electrons']} electrons, {len(points)} "
+          f"amplitudes, {base['periods']:g} periods "
           f"in {time.perf_counter() - start:.1f} s; displacement along x "
           + ", ".join(f"V={v:g}: {d:+.3f}" for v, d in dx.items())
           + f"; figure {fig}, data in {args.out}" + _summary(failed, info))
@@ -456,7 +567,8 @@ def _cmd_sweep_frequency(args):
             frozen, free, axes_by_omega=lambda w: _axis(args, w)), args, "sweep_frequency", info)
         scaled = {w: float(np.max(np.abs(r["I_p"])) / w) for w, r in frozen.items()
                   if len(r["time"])}
-    print(f"kwant-llg sweep-frequency: {len(args.omega)} frequencies, {base['periods']:g} "
+    print(f"kwant-llg sweep-frequency: {base['electrons']} electrons, {len(args.omega)} "
+          f"frequencies, {base['periods']:g} "
           f"periods each, in {time.perf_counter() - start:.1f} s; max |I_p|/ω_p (fixed "
           "skyrmion) " + ", ".join(f"ω={w:g}: {v:.4g}" for w, v in scaled.items())
           + f"; figure {fig}, data in {args.out}" + _summary(failed, info))

@@ -59,12 +59,12 @@ def _check_inputs(greens, drive, n_sidebands):
     return int(n_sidebands)
 
 
-def _sideband_lead_data(greens, energy, omega, n_sidebands):
+def _sideband_lead_data(greens, energy, omega, n_sidebands, check_band_edge=True):
     data = []
     for n in range(-n_sidebands, n_sidebands + 1):
         e_n = energy + n * omega
         try:
-            data.append(greens.lead_data(e_n))
+            data.append(greens.lead_data(e_n, check_band_edge=check_band_edge))
         except BandEdgeError as err:
             raise BandEdgeError(
                 f"Sideband n = {n} of the Floquet problem sits on a lead band edge "
@@ -108,7 +108,8 @@ def floquet_matrix(greens, m, drive, energy, n_sidebands, *, onsite_values=None,
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(data), nb * norb
 
 
-def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None):
+def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
+                  check_band_edge=True):
     """Floquet scattering states of a periodically driven frozen texture at energy E.
 
     Parameters
@@ -126,6 +127,10 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None):
         :func:`converge_sidebands`).
     onsite_values : dict, optional
         Static offsets of the onsite parameters (added to the drive).
+    check_band_edge : bool
+        Refuse sideband energies on a lead band edge (default). False skips the guard (a
+        third of the lead mode computations): for the interior nodes of an energy
+        quadrature cut at the band edges.
 
     Returns
     -------
@@ -141,7 +146,7 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None):
         raise KwantLLGError(f"energy must be a finite real number, got {energy!r}.")
     energy = float(energy)
     greens._onsite_values(onsite_values)
-    lead_data = _sideband_lead_data(greens, energy, drive.omega, n_sidebands)
+    lead_data = _sideband_lead_data(greens, energy, drive.omega, n_sidebands, check_band_edge)
     rows, cols, data, size = floquet_matrix(greens, m, drive, energy, n_sidebands,
                                             onsite_values=onsite_values, lead_data=lead_data)
     norb = 2 * greens.num_sites

@@ -93,6 +93,10 @@ class FloquetLLG:
         Largest sideband truncation weight met.
     """
 
+    #: Not the adiabatic expansion: :func:`kwant_llg.simulation.run` records the adiabaticity
+    #: diagnostic of the run without warning about it.
+    adiabatic_electrons = False
+
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
                  gamma=1.0, J=None, frozen=False, lead=1, check_skyrmion=True, time=0.0):

@@ -248,8 +248,12 @@ class FrozenGreens:
         self._nnz = len(uniq)
 
     # ------------------------------------------------------------ lead data
-    def lead_data(self, energy):
+    def lead_data(self, energy, *, check_band_edge=True):
         """Self-energies and broadening factors of all leads at ``energy`` (cached).
+
+        ``check_band_edge=False`` skips the band-edge guard of :func:`kwant_llg.leads.
+        selfenergy` at real energies (a third of the mode computations): for interior
+        quadrature nodes, which sit on an edge only by accident.
 
         Returns
         -------
@@ -264,7 +268,8 @@ class FrozenGreens:
         else:
             data = []
             for lead in self.fsyst.leads:
-                sigma = _leads.selfenergy(lead, energy, params=self.params)
+                sigma = _leads.selfenergy(lead, energy, params=self.params,
+                                          check_band_edge=check_band_edge)
                 check_finite(sigma, "lead self-energy")
                 h0, v = _leads.lead_matrices(lead, params=self.params)
                 if _leads.conserves_spin_z(h0, v):

@@ -190,7 +190,10 @@ def run(dynamics, t_end, *, path, record_every, snapshot_every=None, checkpoint_
         If the dynamics has an ``adiabaticity()`` method (:class:`~kwant_llg.coupled.
         PumpedLLG`), compute the adiabaticity measures once for the initial texture, store
         their ``as_dict()`` under ``settings["adiabaticity"]`` of the run file and issue one
-        :class:`~kwant_llg.diagnostics.AdiabaticityWarning` if they are not small.
+        :class:`~kwant_llg.diagnostics.AdiabaticityWarning` if they are not small and the
+        electrons of the dynamics are the adiabatic expansion (no warning where its class
+        sets ``adiabatic_electrons = False``: Floquet and tkwant electrons, for which the
+        diagnostic says how far the seed's model would be off).
 
     Returns
     -------
@@ -202,10 +205,12 @@ def run(dynamics, t_end, *, path, record_every, snapshot_every=None, checkpoint_
                 "snapshot_every": int(snapshot_every or 0),
                 "checkpoint_every": max(1, int(checkpoint_every or 1)),
                 "dynamics": type(dynamics).__name__}
-    if diagnose and callable(getattr(dynamics, "adiabaticity", None)):
-        diag = dynamics.adiabaticity()
+    diag = (dynamics.adiabaticity()
+            if diagnose and callable(getattr(dynamics, "adiabaticity", None)) else None)
+    if diag is not None:
         settings["adiabaticity"] = diag.as_dict()
-        diag.warn_once(stacklevel=3)
+        if getattr(dynamics, "adiabatic_electrons", True):
+            diag.warn_once(stacklevel=3)
     if positions is None:
         positions = _positions(dynamics)
     runfile = io.RunFile.create(path, parameters=parameters or {}, settings=settings,

@@ -196,6 +196,10 @@ class TimeDependentLLG:
     resumable.
     """
 
+    #: Not the adiabatic expansion: :func:`kwant_llg.simulation.run` records the adiabaticity
+    #: diagnostic of the run without warning about it.
+    adiabatic_electrons = False
+
     def __init__(self, fsyst, lattice, hamiltonian, m0, *, drive, energy, alpha, dt, params,
                  gamma=1.0, frozen=False, magnetization="m", order=10, subintervals=1,
                  refine=True, refine_tol=1e-5, check_bound_states=True, tmax=100.0, lead=1,
@@ -238,9 +242,9 @@ class TimeDependentLLG:
         params = dict(a["params"])
         params.pop(magnetization, None)
         names = () if drive is None else drive.names
+        params = {**params, **{p: float(drive.value(p, 0.0)) for p in names}}
         self.couplings, orbs = _exchange_couplings(fsyst, params, magnetization, len(m0))
-        params0 = {**params, magnetization: site_field(fsyst, m0),
-                   **{p: float(drive.value(p, 0.0)) for p in names}}
+        params0 = {**params, magnetization: site_field(fsyst, m0)}
         if a["check_bound_states"]:
             nb, e_min = tdref.count_bound_states(fsyst, params=params0)
             if nb:

@@ -291,3 +291,82 @@ def test_pump_torque_options_reach_the_dynamics(tmp_path, capsys, pumping_module
     state = _make_dynamics(point_defaults(L=8, W=6, relax=False, integrator="rk4",
                                           torque="adiabatic", equilibrium=True))
     assert (state.torque, state.equilibrium, state.velocity) == ("adiabatic", True, False)
+
+
+def test_pump_electrons_modes_side_by_side(tmp_path, capsys, pumping_modules):
+    """--electrons adiabatic|floquet|td run the same points (8×6, trial skyrmion, leads along
+    +z) into run files with the same records and the same adiabaticity diagnostic (computed
+    for the initial texture and the drive, whatever the electrons); the Floquet and tkwant
+    runs act through the full spin density (equilibrium recorded as True). (The Floquet and
+    tkwant physics is tested in tests/test_floquet_llg.py and tests/test_tdcoupled.py.)"""
+    common = ["pump", "--size", "8", "6", "--no-relax", "--radius", "1.5", "--periods",
+              "0.125", "--records-per-period", "8", "--executor", "serial", "--quiet",
+              "--magnetic-leads", "--sidebands", "2", "--floquet-tol", "1e-4",
+              "--resolve-tol", "1", "--tkwant-order", "5", "--tkwant-refine-tol", "0"]
+    runs = {}
+    for mode in ("adiabatic", "floquet", "td"):
+        extra = ["--integrator", "rk4"] if mode == "adiabatic" else []
+        assert main(common + extra + ["--electrons", mode, "--out", str(tmp_path / mode)]) == 0
+        assert f"pump: {mode} electrons" in capsys.readouterr().out
+        runs[mode] = {n: klio.read_run(tmp_path / mode / f"pump_{n}.h5")
+                      for n in ("skyrmion", "no_skyrmion")}
+    for name in ("skyrmion", "no_skyrmion"):
+        ref = runs["adiabatic"][name]
+        for mode in ("floquet", "td"):
+            data = runs[mode][name]
+            assert data.status == "finished" and data.times.size == 2
+            assert data.parameters["electrons"] == mode and data.parameters["equilibrium"]
+            assert data.parameters["lead_magnetization"] == [0.0, 0.0, 1.0]
+            assert set(data.records) == set(ref.records)
+            assert np.all(np.isfinite(data.records["I_p"]))
+            # ω τ_dwell is the device's; the density ratio of the Floquet and tkwant runs
+            # includes the Fermi-sea term (the seed's Fermi-surface torque run's does not)
+            diag = data.settings["adiabaticity"]
+            np.testing.assert_allclose(diag["omega_dwell"],
+                                       ref.settings["adiabaticity"]["omega_dwell"], rtol=1e-10)
+        np.testing.assert_allclose(runs["floquet"][name].settings["adiabaticity"]["density_ratio"],
+                                   runs["td"][name].settings["adiabaticity"]["density_ratio"],
+                                   rtol=1e-8)
+    # the texture is free in the skyrmion runs, fixed in the reference ones
+    for mode, r in runs.items():
+        c = r["skyrmion"].records["center_paper"]
+        assert np.all(np.isfinite(c)) and np.abs(c[-1] - c[0]).max() > 0
+        assert np.all(np.isnan(r["no_skyrmion"].records["center_paper"]))
+
+
+def test_electrons_errors_name_the_fix(tmp_path, capsys):
+    common = ["pump", "--size", "8", "6", "--periods", "0.1", "--executor", "serial",
+              "--quiet", "--out", str(tmp_path)]
+    for extra, fix in ((["--electrons", "floquet"], "--magnetic-leads"),
+                       (["--electrons", "td", "--magnetic-leads", "--integrator", "dopri5"],
+                        "--integrator rk4"),
+                       (["--electrons", "td", "--magnetic-leads", "--velocity"],
+                        "its own")):
+        assert main(common + extra) == 1
+        assert fix in capsys.readouterr().err
+
+
+def test_td_run_resumes_bitwise(tmp_path, capsys, pumping_modules):
+    """A run with tkwant electrons continues from its checkpoint (the electrons are rebuilt
+    and replayed) exactly like an uninterrupted run; resuming past the tkwant boundary
+    conditions' tmax is refused with the fix."""
+    common = ["sweep-amplitude", "--V", "0.8", "--size", "8", "6", "--no-relax", "--radius",
+              "1.5", "--records-per-period", "16", "--executor", "serial", "--quiet",
+              "--magnetic-leads", "--electrons", "td", "--tkwant-order", "5",
+              "--tkwant-refine-tol", "0"]
+    long = ["--tkwant-tmax", "1.6"]
+    assert main(common + long + ["--periods", "0.125", "--out", str(tmp_path / "a")]) == 0
+    assert main(common + long + ["--periods", "0.25", "--out", str(tmp_path / "a"),
+                                 "--resume"]) == 0
+    assert main(common + long + ["--periods", "0.25", "--out", str(tmp_path / "b")]) == 0
+    a, b = (klio.read_run(tmp_path / d / "amplitude_V0.8.h5") for d in "ab")
+    assert a.times.size == b.times.size == 5 and a.status == "finished"
+    for key in b.records:
+        np.testing.assert_array_equal(a.records[key], b.records[key])
+    np.testing.assert_array_equal(a.snapshots, b.snapshots)
+    c = b.records["center_charge"]
+    assert np.abs(c[-1] - c[0]).max() > 1e-4                               # the texture moves
+    assert main(common + ["--periods", "0.125", "--out", str(tmp_path / "c")]) == 0
+    capsys.readouterr()
+    assert main(common + ["--periods", "0.25", "--out", str(tmp_path / "c"), "--resume"]) == 1
+    assert "--tkwant-tmax" in capsys.readouterr().out
