@@ -51,7 +51,8 @@ def point_defaults(**overrides):
       ``torque``, ``equilibrium`` and ``velocity`` (default the Fermi-surface pumped density
       alone);
     * ``"floquet"``: :class:`~kwant_llg.floquet_llg.FloquetLLG`, electrons exact in V and ω_p
-      (``n_sidebands``, ``resolve_tol``, ``floquet_tol``; 4N+1 phases per period);
+      (``n_sidebands``, default ⌈V/ω_p⌉ + 3, ``resolve_tol``, ``floquet_tol``; 4N+1 phases
+      per period);
     * ``"td"``: :class:`~kwant_llg.tdcoupled.TimeDependentLLG`, tkwant's time-dependent
       electrons (``tkwant_order``, ``tkwant_refine_tol``, 0 = no refinement; ``tkwant_tmax``,
       the time up to which tkwant prepares its boundary conditions, default the run's
@@ -65,7 +66,7 @@ def point_defaults(**overrides):
     point = dict(SEED, radius=None, texture="skyrmion", relax=True, frozen=False, periods=10.0,
                  records_per_period=40, path=None, resume=False, torque="fermi-surface",
                  equilibrium=False, velocity=False, electrons="adiabatic",
-                 lead_magnetization=None, n_sidebands=4, resolve_tol=1e-3, floquet_tol=1e-6,
+                 lead_magnetization=None, n_sidebands=None, resolve_tol=1e-3, floquet_tol=1e-6,
                  tkwant_order=10, tkwant_refine_tol=1e-5, tkwant_tmax=None)
     unknown = set(overrides) - set(point)
     if unknown:
@@ -153,7 +154,7 @@ def _make_dynamics(point):
     drive = pumping.PumpDrive(point["V"], point["omega"], point["phi"])
     if mode == "floquet":
         from .floquet_llg import FloquetLLG
-        n = int(point["n_sidebands"])
+        n = int(point["n_sidebands"] or math.ceil(abs(point["V"]) / point["omega"]) + 3)
         return FloquetLLG(fsyst, lattice, ham, m0, drive=drive, n_sidebands=n,
                           n_phases=4 * n + 1, resolve_tol=point["resolve_tol"],
                           tol=point["floquet_tol"], **common)
@@ -201,6 +202,7 @@ def run_point(point, *, progress=None):
             "records": int(data.times.size), "time": float(result.time),
             "resumed": bool(resumable),
             "adiabaticity": data.settings.get("adiabaticity"),
+            "floquet_truncation": getattr(result.dynamics, "truncation", None),
             "final_center": None if center is None or not len(center) else center[-1].tolist()}
 
 
@@ -267,8 +269,9 @@ def _common_options(p, *, periods_default):
     p.add_argument("--magnetic-leads", action="store_true",
                    help="leads magnetised along +z, the skyrmion's far field (no bound "
                         "states; needed by --electrons floquet and td)")
-    p.add_argument("--sidebands", type=int, default=4, metavar="N",
-                   help="--electrons floquet: sidebands -N..N (default 4)")
+    p.add_argument("--sidebands", type=int, default=None, metavar="N",
+                   help="--electrons floquet: sidebands -N..N (default ceil(V/ω_p) + 3; the "
+                        "run warns when the outermost sidebands keep weight)")
     p.add_argument("--resolve-tol", type=float, default=1e-3,
                    help="--electrons floquet: re-solve the electrons when a spin has moved by "
                         "more than this since the last solve (default 1e-3)")

@@ -29,6 +29,8 @@ Cost: one Floquet density (a real-axis energy integral of Floquet solves over th
 per re-solve; small devices (docs/performance.md).
 """
 
+import warnings
+
 import numpy as np
 
 from ._common import KwantLLGError, check_finite
@@ -41,7 +43,11 @@ from .pumping import PumpDrive
 from .spins import compile_field
 from .watch import SkyrmionWatch
 
-__all__ = ["FloquetLLG"]
+__all__ = ["FloquetLLG", "SidebandTruncationWarning"]
+
+
+class SidebandTruncationWarning(UserWarning):
+    """The Floquet solution has weight in its outermost sidebands: too few sidebands."""
 
 
 class FloquetLLG:
@@ -69,6 +75,10 @@ class FloquetLLG:
         Phases per period at which the periodic density is sampled (odd; default 17).
     resolve_tol : float
         Re-solve the electrons when max_i |m_i − m_i^solved| exceeds it (default 1e-3).
+    truncation_tol : float
+        Warn once (:class:`SidebandTruncationWarning`) when a solve has more weight than this
+        in its outermost sidebands (default 1e-2; the drive couples sidebands up to about
+        V/ω, so N ≳ V/ω + 3 is needed).
     tol : float
         Accuracy of the energy integral of the density.
     J : float, optional
@@ -99,6 +109,7 @@ class FloquetLLG:
 
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
+                 truncation_tol=1e-2,
                  gamma=1.0, J=None, frozen=False, lead=1, check_skyrmion=True, time=0.0):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
@@ -114,6 +125,8 @@ class FloquetLLG:
             raise KwantLLGError("FloquetLLG takes a scalar damping alpha.")
         self.gamma, self.dt = _positive(gamma, "gamma"), _positive(dt, "dt")
         self.resolve_tol = _positive(resolve_tol, "resolve_tol")
+        self.truncation_tol = _positive(truncation_tol, "truncation_tol")
+        self._warned = False
         self.couplings = (exchange_couplings(greens.exchange) if J is None
                           else np.full(greens.num_sites, float(J)))
         self.greens, self.drive, self.energy = greens, drive, float(energy)
@@ -141,6 +154,14 @@ class FloquetLLG:
         fd = floquet_density(self.greens, m, drive=self.drive, mu=self.energy,
                              n_sidebands=self.n_sidebands, phases=phases, tol=self.tol)
         self.truncation = max(self.truncation, fd.truncation)
+        if fd.truncation > self.truncation_tol and not self._warned:
+            self._warned = True
+            warnings.warn(SidebandTruncationWarning(
+                f"The Floquet solution keeps a weight {fd.truncation:.2g} in its outermost "
+                f"sidebands (N = {self.n_sidebands}, V/ω = "
+                f"{np.max(np.abs(self.drive.amplitudes)) / self.drive.omega:.3g}): its "
+                "density and current are not converged. Use more sidebands (about V/ω + 3)."),
+                stacklevel=3)
         self.num_solves += 1
         self._m_solved = m.copy()
         self._coef = np.fft.fft(fd.spin, axis=0) / self.n_phases       # c_k, k = fftfreq

@@ -40,21 +40,24 @@ def main():
     ap.add_argument("--omega", type=float, nargs="+", default=[0.2, 0.5, 1.0])
     ap.add_argument("--periods", type=float, default=3.0,
                     help="tkwant: periods simulated; the last one is sampled (default 3)")
-    ap.add_argument("--sidebands", type=int, default=3)
+    ap.add_argument("--sidebands", type=int, default=None,
+                    help="Floquet sidebands (default ceil(V/omega) + 3: the drive couples "
+                         "sidebands up to about V/omega)")
     ap.add_argument("--floquet-tol", type=float, default=1e-5)
     args = ap.parse_args()
     L, W = args.size
     print(f"{L}x{W} device, frozen trial skyrmion (radius {args.radius}), leads along +z, "
           "E = 1.9, V = 0.8, phi = pi/2")
     print(f"{'omega':>6} {'model':>10} {'charge/cycle':>13} {'max|I_p|/omega':>15} "
-          f"{'omega*tau_d':>12} {'rho1/rho0':>10} {'time [s]':>9}")
+          f"{'omega*tau_d':>12} {'rho1/rho0':>10} {'N (trunc.)':>12} {'time [s]':>9}")
     for omega in args.omega:
         diag = None
+        n_sidebands = args.sidebands or math.ceil(0.8 / omega) + 3
         for mode in ("adiabatic", "floquet", "td"):
             point = point_defaults(L=L, W=W, relax=False, radius=args.radius, frozen=True,
                                    omega=omega, electrons=mode, lead_magnetization=(0, 0, 1),
                                    integrator="rk4", periods=args.periods,
-                                   n_sidebands=args.sidebands, floquet_tol=args.floquet_tol,
+                                   n_sidebands=n_sidebands, floquet_tol=args.floquet_tol,
                                    tkwant_order=5, tkwant_refine_tol=0)
             start = time.process_time()
             dyn = _make_dynamics(point)
@@ -62,12 +65,15 @@ def main():
             t0 = (args.periods - 1) * period if mode == "td" else 0.0
             ip = sample_period(dyn, omega, t0)
             cost = time.process_time() - start
+            trunc = ""
             if mode == "floquet":
                 diag = dyn.adiabaticity()           # with the Fermi sea, as for td
+                trunc = f"{n_sidebands} ({dyn.truncation:.0e})"
             print(f"{omega:>6g} {mode:>10} {ip.mean() * period:>+13.5f} "
                   f"{np.abs(ip).max() / omega:>15.4f} "
                   f"{'' if diag is None else f'{diag.omega_dwell:.2f}':>12} "
-                  f"{'' if diag is None else f'{diag.density_ratio:.3f}':>10} {cost:>9.1f}")
+                  f"{'' if diag is None else f'{diag.density_ratio:.3f}':>10} {trunc:>12} "
+                  f"{cost:>9.1f}")
 
 
 if __name__ == "__main__":

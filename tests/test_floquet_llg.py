@@ -49,7 +49,7 @@ def test_field_is_the_interpolated_floquet_density(device):
     drive = PumpDrive(AMP, OMEGA)
     state = FloquetLLG(fsyst, lat, HAM, m, drive=drive, energy=EF, alpha=0.4, dt=0.2,
                        params=devices.seed_params(), n_sidebands=2, n_phases=9, tol=1e-9,
-                       check_skyrmion=False)
+                       check_skyrmion=False, truncation_tol=1.0)   # (interpolation only)
     t = 1.234
     ref = floquet_density(state.greens, m, drive=drive, mu=EF, n_sidebands=2,
                           phases=OMEGA * t, tol=1e-9)
@@ -92,7 +92,7 @@ def test_trajectory_follows_tkwant_where_adiabatic_does_not(device):
     common = dict(drive=drive, energy=EF, alpha=0.4, dt=dt, gamma=gamma,
                   params=devices.seed_params())
     flq = FloquetLLG(fsyst, lat, HAM, m0, n_sidebands=3, resolve_tol=2e-3, tol=1e-5,
-                     check_skyrmion=False, **common)
+                     check_skyrmion=False, truncation_tol=0.02, **common)
     ad = PumpedLLG(fsyst, lat, HAM, m0, equilibrium=True, torque="adiabatic",
                    check_skyrmion=False, **common)
     gate = tdref.GateDrive(OMEGA, {"V1": AMP, "V2": AMP}, phases={"V2": np.pi / 2},
@@ -111,3 +111,18 @@ def test_trajectory_follows_tkwant_where_adiabatic_does_not(device):
     assert flq.num_solves >= 2 and flq.truncation < 0.02
     assert rel_flq < 0.07 and rel_flq < 0.7 * rel_ad, (rel_flq, rel_ad)
     assert d_flq[-1] < 2.5 * d_flq[0], d_flq
+
+
+def test_too_few_sidebands_warn_once(device):
+    """With N = 1 at V/ω = 1.25 the outermost sidebands keep weight: one
+    SidebandTruncationWarning naming the fix, and the weight is kept in ``truncation``."""
+    from kwant_llg.floquet_llg import SidebandTruncationWarning
+    fsyst, lat = device
+    m = textures.skyrmion(fsyst, center=(2.0, 0.5), radius=1.5)
+    with pytest.warns(SidebandTruncationWarning, match="more sidebands") as record:
+        state = FloquetLLG(fsyst, lat, HAM, m, drive=PumpDrive(AMP, OMEGA), energy=EF,
+                           alpha=0.4, dt=0.2, params=devices.seed_params(), n_sidebands=1,
+                           n_phases=5, tol=1e-4, check_skyrmion=False)
+        state._solve(m)                                   # a second solve: no second warning
+    assert len([w for w in record if w.category is SidebandTruncationWarning]) == 1
+    assert state.truncation > state.truncation_tol
