@@ -178,6 +178,10 @@ class TimeDependentLLG:
     charge_density : ndarray (num_sites,)
     num_steps : int
     watch : SkyrmionWatch
+    equilibrium_current : tuple
+        :meth:`pumped_current` of the initial state. The initial state is an equilibrium, whose
+        current vanishes exactly: its size measures the error of tkwant's momentum quadrature
+        (raise ``order`` or refine when it is not small against the pumped current).
 
     Notes
     -----
@@ -298,6 +302,7 @@ class TimeDependentLLG:
         self.adiabaticity_info = None
         self._measure()
         self._h_prev = None                     # (dt of the previous step, h_{n-1})
+        self.equilibrium_current = self.pumped_current()
 
     # ------------------------------------------------------------------ electrons
     def _measure(self):

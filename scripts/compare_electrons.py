@@ -44,6 +44,8 @@ def main():
                     help="Floquet sidebands (default ceil(V/omega) + 3: the drive couples "
                          "sidebands up to about V/omega)")
     ap.add_argument("--floquet-tol", type=float, default=1e-5)
+    ap.add_argument("--tkwant-order", type=int, default=20,
+                    help="tkwant's momentum quadrature order (no refinement; default 20)")
     args = ap.parse_args()
     L, W = args.size
     print(f"{L}x{W} device, frozen trial skyrmion (radius {args.radius}), leads along +z, "
@@ -58,7 +60,7 @@ def main():
                                    omega=omega, electrons=mode, lead_magnetization=(0, 0, 1),
                                    integrator="rk4", periods=args.periods,
                                    n_sidebands=n_sidebands, floquet_tol=args.floquet_tol,
-                                   tkwant_order=5, tkwant_refine_tol=0)
+                                   tkwant_order=args.tkwant_order, tkwant_refine_tol=0)
             start = time.process_time()
             dyn = _make_dynamics(point)
             period = 2 * math.pi / omega

@@ -76,6 +76,9 @@ def test_frozen_spins_equal_tdref_simulate():
     obs = state.observables()
     assert set(obs) == set(tdcoupled.OBSERVABLES)
     assert obs["I_p"] == current[-1][0] and obs["t"] == pytest.approx(times[-1])
+    # the initial state is an equilibrium: its current vanishes up to the quadrature error
+    assert state.equilibrium_current == current[0]
+    assert abs(state.equilibrium_current[0]) < 1e-2 * np.abs(current).max()
 
 
 def test_dt_convergence_second_order():
