@@ -235,25 +235,7 @@ def _prefill_lead_data(greens, e):
     """Lead data at a real quadrature node without the band-edge probe of
     :meth:`FrozenGreens.lead_data` (which costs two extra mode solves per energy). Nodes never
     sit on a threshold: thresholds are panel ends, where the mapped rule has no node."""
-    key = complex(e)
-    if key in greens._lead_cache:
-        return
-    data = []
-    for lead in greens.fsyst.leads:
-        sigma = _leads.selfenergy(lead, e, params=greens.params, check_band_edge=False)
-        h0, v = _leads.lead_matrices(lead, params=greens.params)
-        if _leads.conserves_spin_z(h0, v):
-            ws = [_leads.coupling_factor(sigma[s::2, s::2]) for s in (0, 1)]
-            w = np.zeros((len(sigma), sum(x.shape[1] for x in ws)), dtype=complex)
-            w[0::2, :ws[0].shape[1]] = ws[0]
-            w[1::2, ws[0].shape[1]:] = ws[1]
-            spin = np.repeat([1, -1], [ws[0].shape[1], ws[1].shape[1]])
-        else:
-            w, spin = _leads.coupling_factor(sigma), None
-        data.append((sigma, w, spin))
-    greens._lead_cache[key] = data
-    while len(greens._lead_cache) > max(1, greens.lead_cache_size):
-        greens._lead_cache.popitem(last=False)
+    greens.lead_data(e, check_band_edge=False)
 
 
 def _integrate(func, e_min, e_max, points, tol, what):

@@ -263,7 +263,8 @@ class FrozenGreens:
         """
         energy = self._energy(energy)
         key = complex(energy)
-        if key in self._lead_cache:
+        unchecked = self.__dict__.setdefault("_unchecked_edges", set())
+        if key in self._lead_cache and not (check_band_edge and key in unchecked):
             self._lead_cache.move_to_end(key)
         else:
             data = []
@@ -282,8 +283,9 @@ class FrozenGreens:
                     w, spin = _leads.coupling_factor(sigma), None
                 data.append((sigma, w, spin))
             self._lead_cache[key] = data
+            (unchecked.discard if check_band_edge else unchecked.add)(key)
             while len(self._lead_cache) > max(1, self.lead_cache_size):
-                self._lead_cache.popitem(last=False)
+                unchecked.discard(self._lead_cache.popitem(last=False)[0])
         return self._lead_cache[key]
 
     def _energy(self, energy):

@@ -193,6 +193,21 @@ def test_no_channels_invented_below_the_band_and_cache_is_bounded():
     assert len(greens._lead_cache) == 3
 
 
+def test_unchecked_lead_data_is_checked_when_asked():
+    """lead_data(E, check_band_edge=False) (quadrature nodes) caches the self-energies without
+    the band-edge probe; a later checked request at the same E still refuses a band edge
+    (here 1e-10 above it).
+    The one-site-wide metallic lead has its band edges at 4t ∓ 2t = 2 and 6."""
+    fsyst = kl.devices.skyrmion_device(2, 1, gates=None).finalized()
+    greens = kl.FrozenGreens(fsyst, params=kl.devices.seed_params())
+    data = greens.lead_data(2.0 + 1e-10, check_band_edge=False)
+    assert all(np.all(np.isfinite(sigma)) for sigma, _, _ in data)
+    with pytest.raises(kl.leads.BandEdgeError, match="band edge"):
+        greens.lead_data(2.0 + 1e-10)
+    greens.lead_data(3.0, check_band_edge=False)
+    assert greens.lead_data(3.0) is greens.lead_data(3.0, check_band_edge=False)
+
+
 def test_factorize_columns_and_hamiltonian_match_dense_inverse():
     """GreensFunction.columns equals the dense inverse of z − H − Σ; hamiltonian() equals Kwant's."""
     from kwant_llg import devices, textures
