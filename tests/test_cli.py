@@ -370,3 +370,30 @@ def test_td_run_resumes_bitwise(tmp_path, capsys, pumping_modules):
     capsys.readouterr()
     assert main(common + ["--periods", "0.25", "--out", str(tmp_path / "c"), "--resume"]) == 1
     assert "--tkwant-tmax" in capsys.readouterr().out
+
+
+@pytest.mark.slow                     # about 3.5 min: three runs with Floquet re-solves
+def test_floquet_run_resumes_bitwise(tmp_path, capsys, pumping_modules):
+    """A run with Floquet electrons continues from its checkpoint exactly like an
+    uninterrupted run (the Fourier coefficients of the last solve travel in the pickle)."""
+    common = ["sweep-amplitude", "--V", "0.8", "--size", "8", "6", "--no-relax", "--radius",
+              "1.5", "--records-per-period", "16", "--executor", "serial", "--quiet",
+              "--magnetic-leads", "--electrons", "floquet", "--sidebands", "1",
+              "--floquet-tol", "1e-3", "--resolve-tol", "0.05"]
+    with pytest.warns(UserWarning):                    # N = 1 is truncated: warned, and fine
+        assert main(common + ["--periods", "0.125", "--out", str(tmp_path / "a")]) == 0
+        assert main(common + ["--periods", "0.25", "--out", str(tmp_path / "a"),
+                              "--resume"]) == 0
+        assert main(common + ["--periods", "0.25", "--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    a, b = (klio.read_run(tmp_path / d / "amplitude_V0.8.h5") for d in "ab")
+    assert a.times.size == b.times.size == 5 and a.status == "finished"
+    for key in b.records:
+        np.testing.assert_array_equal(a.records[key], b.records[key])
+    c = b.records["center_charge"]
+    assert np.abs(c[-1] - c[0]).max() > 1e-4                               # the texture moves
+    info = json.loads((tmp_path / "b" / "info.json").read_text())
+    assert info["results"]["0.8"]["floquet_truncation"] > 1e-2
+    import pickle
+    state = pickle.loads(a.checkpoint)["dynamics"]
+    assert state.num_solves >= 2                       # re-solved as the texture moved
