@@ -37,7 +37,7 @@ from .spatial import spin_transfer_coefficients, SpinTransferFit
 from .pumping import PumpDrive, PumpModel, pumped_current, charge_per_cycle, brouwer_charge
 from .coupled import PumpedLLG, SkyrmionLost
 from .tdcoupled import TimeDependentLLG
-from .floquet import floquet_solve, FloquetSolution, converge_sidebands
+from .floquet import floquet_solve, FloquetSolution, FloquetCache, converge_sidebands
 from .floquet_sea import floquet_density, FloquetDensity
 from .floquet_llg import FloquetLLG
 from .velocity import velocity_response, VelocityResponse
@@ -68,7 +68,7 @@ __all__ = [
     "topological_charge", "skyrmion_center", "skyrmion_radius", "far_field",
     # pumping
     "PumpDrive", "PumpModel", "pumped_current", "charge_per_cycle", "brouwer_charge",
-    "PumpedLLG", "SkyrmionLost", "TimeDependentLLG", "floquet_solve", "FloquetSolution", "converge_sidebands",
+    "PumpedLLG", "SkyrmionLost", "TimeDependentLLG", "floquet_solve", "FloquetSolution", "FloquetCache", "converge_sidebands",
     "floquet_density", "FloquetDensity", "FloquetLLG", "velocity_response", "VelocityResponse",
     "pump_adiabaticity", "Adiabaticity", "AdiabaticityWarning",
     # runs

@@ -29,6 +29,7 @@ scattering states at one energy follows from the lead self-energies; the derivat
 the adiabatic limit are in docs/theory.md ("Floquet scattering for periodic gate driving").
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +40,8 @@ from .greens import FrozenGreens, _SparseFactor
 from .pumping import PumpDrive
 from .solution import ldos_from_states, spin_density_from_states
 
-__all__ = ["FloquetSolution", "FloquetCharge", "floquet_solve", "converge_sidebands",
-           "pumped_charge"]
+__all__ = ["FloquetSolution", "FloquetCharge", "FloquetCache", "floquet_solve",
+           "converge_sidebands", "pumped_charge"]
 
 TWO_PI = 2 * np.pi
 
@@ -59,12 +60,90 @@ def _check_inputs(greens, drive, n_sidebands):
     return int(n_sidebands)
 
 
-def _sideband_lead_data(greens, energy, omega, n_sidebands, check_band_edge=True):
+class FloquetCache:
+    """What the Floquet solves of one :class:`~kwant_llg.FrozenGreens` can share.
+
+    * Lead data (self-energies, coupling factors) at real energies on a grid of 1e-11: an
+      energy quadrature whose panels are shifted copies of each other by ω (as the
+      Floquet Fermi sea and :func:`pumped_charge` use) meets the same sideband energies
+      E + nω from different nodes, up to rounding; each is computed once, at the grid
+      point nearest to E (so that the result does not depend on which node came first:
+      a run restarted with an empty cache repeats itself bit for bit; the shift of at most
+      5e-12 in the lead energy is far below any quadrature tolerance). The lead data
+      depend only on the FrozenGreens (its params are frozen), so one cache serves every
+      texture: a re-solve for a moved texture at the same nodes needs no lead computation.
+    * The symbolic analysis (ordering) of the sparse Floquet matrix, whose pattern depends
+      only on the system, the drive and N.
+
+    Parameters
+    ----------
+    greens : FrozenGreens
+    max_mib : float
+        Memory budget of the lead data (least recently used energies are dropped).
+
+    Attributes
+    ----------
+    hits, misses : int
+        Lead-data lookups served from the cache and computed.
+    """
+
+    def __init__(self, greens, *, max_mib=1024.0):
+        if not isinstance(greens, FrozenGreens):
+            raise KwantLLGError(f"greens must be a FrozenGreens, got {type(greens).__name__}.")
+        if not max_mib > 0:
+            raise KwantLLGError(f"max_mib must be positive, got {max_mib!r}.")
+        self.greens, self.max_bytes = greens, float(max_mib) * 2 ** 20
+        self._data, self._bytes = OrderedDict(), 0
+        self._factors = {}
+        self.hits = self.misses = 0
+
+    def __len__(self):
+        return len(self._data)
+
+    def lead_data(self, energy, *, check_band_edge=True):
+        """:meth:`FrozenGreens.lead_data` at a real energy, from the cache when possible."""
+        key = int(round(float(energy) * 1e11))
+        entry = self._data.get(key)
+        if entry is not None and (entry[1] or not check_band_edge):
+            self._data.move_to_end(key)
+            self.hits += 1
+            return entry[0]
+        self.misses += 1
+        data = self.greens.compute_lead_data(key / 1e11, check_band_edge=check_band_edge)
+        size = sum(x.nbytes for d in data for x in d if x is not None)
+        if entry is not None:
+            self._bytes -= entry[2]
+        self._data[key] = (data, check_band_edge, size)
+        self._data.move_to_end(key)
+        self._bytes += size
+        while self._bytes > self.max_bytes and len(self._data) > 1:
+            self._bytes -= self._data.popitem(last=False)[1][2]
+        return data
+
+    def factor(self, rows, cols, size):
+        """A :class:`_SparseFactor` for this pattern, keeping its symbolic analysis."""
+        key = (size, len(rows))
+        cached = self._factors.get(key)
+        if (cached is None or not np.array_equal(cached.rows, rows)
+                or not np.array_equal(cached.cols, cols)):
+            cached = self._factors[key] = _SparseFactor(rows, cols, size,
+                                                        self.greens._factor.backend)
+        return cached
+
+    def __getstate__(self):
+        # the MUMPS contexts cannot be pickled; the lead data are kept
+        state = self.__dict__.copy()
+        state["_factors"] = {}
+        return state
+
+
+def _sideband_lead_data(greens, energy, omega, n_sidebands, check_band_edge=True, cache=None):
+    lookup = greens.lead_data if cache is None else cache.lead_data
     data = []
     for n in range(-n_sidebands, n_sidebands + 1):
         e_n = energy + n * omega
         try:
-            data.append(greens.lead_data(e_n, check_band_edge=check_band_edge))
+            data.append(lookup(e_n, check_band_edge=check_band_edge))
         except BandEdgeError as err:
             raise BandEdgeError(
                 f"Sideband n = {n} of the Floquet problem sits on a lead band edge "
@@ -109,7 +188,7 @@ def floquet_matrix(greens, m, drive, energy, n_sidebands, *, onsite_values=None,
 
 
 def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
-                  check_band_edge=True):
+                  check_band_edge=True, cache=None):
     """Floquet scattering states of a periodically driven frozen texture at energy E.
 
     Parameters
@@ -131,6 +210,8 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         Refuse sideband energies on a lead band edge (default). False skips the guard (a
         third of the lead mode computations): for the interior nodes of an energy
         quadrature cut at the band edges.
+    cache : FloquetCache, optional
+        Lead data and symbolic factorisation shared with other solves of ``greens``.
 
     Returns
     -------
@@ -146,7 +227,10 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         raise KwantLLGError(f"energy must be a finite real number, got {energy!r}.")
     energy = float(energy)
     greens._onsite_values(onsite_values)
-    lead_data = _sideband_lead_data(greens, energy, drive.omega, n_sidebands, check_band_edge)
+    if cache is not None and cache.greens is not greens:
+        raise KwantLLGError("The FloquetCache belongs to another FrozenGreens.")
+    lead_data = _sideband_lead_data(greens, energy, drive.omega, n_sidebands, check_band_edge,
+                                    cache)
     rows, cols, data, size = floquet_matrix(greens, m, drive, energy, n_sidebands,
                                             onsite_values=onsite_values, lead_data=lead_data)
     norb = 2 * greens.num_sites
@@ -159,7 +243,9 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
     rhs = np.zeros((size, starts[-1]), dtype=complex)
     rhs[n_sidebands * norb:(n_sidebands + 1) * norb] = source
     backend = greens._factor.backend
-    solve = _SparseFactor(rows, cols, size, backend).factor(data)
+    factor = (_SparseFactor(rows, cols, size, backend) if cache is None
+              else cache.factor(rows, cols, size))
+    solve = factor.factor(data)
     psi = np.asarray(solve(rhs)).reshape(size, -1) if rhs.shape[1] else rhs
     if not np.all(np.isfinite(psi)):
         raise KwantLLGError("The Floquet solve returned non-finite values (singular Floquet "
@@ -405,13 +491,16 @@ class FloquetCharge:
     n_energies: int
 
 
-def pumped_charge(greens, m, *, drive, mu, n_sidebands, n_points=4, onsite_values=None):
+def pumped_charge(greens, m, *, drive, mu, n_sidebands, n_points=4, onsite_values=None,
+                  cache=None):
     r"""Electrons pumped per cycle into every lead at T = 0, Floquet-exact.
 
     Q_α = (2π/ω) Σ_β Σ_n ∫ dE/2π T_{αβ}(E + nω ← E) [θ(μ − E) − θ(μ − E − nω)]:
     the window [μ − nω, μ] counts + for n > 0 and [μ, μ + |n|ω] counts − for n < 0. The
     energy integral uses ``n_points`` Gauss–Legendre nodes on each panel [μ + jω, μ + (j+1)ω],
-    j = −N…N−1 (T is smooth on a panel unless a lead threshold falls inside it).
+    j = −N…N−1 (T is smooth on a panel unless a lead threshold falls inside it). The panels
+    are shifted copies of each other, so the sideband energies of different nodes coincide
+    and a :class:`FloquetCache` (``cache``, else a new one) computes each lead once.
 
     Returns
     -------
@@ -427,11 +516,12 @@ def pumped_charge(greens, m, *, drive, mu, n_sidebands, n_points=4, onsite_value
     spin_ok = all(d[2] is not None for d in greens.lead_data(float(mu)))
     has_spin = [spin_ok] * nl
     trunc, count = 0.0, 0
+    cache = FloquetCache(greens) if cache is None else cache
     for j in range(-n_sidebands, n_sidebands):
         for xi, wi in zip(x, wq):
             e = mu + (j + 0.5 + 0.5 * xi) * omega
             sol = floquet_solve(greens, m, drive=drive, energy=e, n_sidebands=n_sidebands,
-                                onsite_values=onsite_values)
+                                onsite_values=onsite_values, cache=cache)
             trunc, count = max(trunc, sol.truncation), count + 1
             for n in sol.sidebands:
                 # window weight: +1 if μ − nω < E < μ (n > 0), −1 if μ < E < μ + |n|ω (n < 0)

@@ -26,7 +26,9 @@ current of the driven Fermi sea into ``lead`` (total and per σ_z), interpolated
 density: exact in V and ω where PumpedLLG has Eq. (40).
 
 Cost: one Floquet density (a real-axis energy integral of Floquet solves over the Fermi sea)
-per re-solve; small devices (docs/performance.md).
+per re-solve; the lead data at the quadrature's energies are kept between re-solves
+(:class:`~kwant_llg.floquet.FloquetCache`), so a re-solve costs the Floquet factorisations
+only; small devices (docs/performance.md).
 """
 
 import warnings
@@ -36,6 +38,7 @@ import numpy as np
 from ._common import KwantLLGError, check_finite
 from .coupled import exchange_couplings, frozen_greens
 from .dynamics import _check_alpha, _check_inputs, _positive, check_target_time
+from .floquet import FloquetCache
 from .floquet_sea import floquet_density
 from .integrators import rk4_step
 from .llg import llg_rhs
@@ -151,8 +154,11 @@ class FloquetLLG:
     def _solve(self, m):
         """Periodic spin density for texture m, stored as Fourier coefficients."""
         phases = 2 * np.pi * np.arange(self.n_phases) / self.n_phases
+        if self.__dict__.get("_cache") is None:
+            self._cache = FloquetCache(self.greens)
         fd = floquet_density(self.greens, m, drive=self.drive, mu=self.energy,
-                             n_sidebands=self.n_sidebands, phases=phases, tol=self.tol)
+                             n_sidebands=self.n_sidebands, phases=phases, tol=self.tol,
+                             cache=self._cache)
         self.truncation = max(self.truncation, fd.truncation)
         if fd.truncation > self.truncation_tol and not self._warned:
             self._warned = True
@@ -242,6 +248,7 @@ class FloquetLLG:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_field"] = None
+        state["_cache"] = None      # lead data are recomputed after a restart
         return state
 
     def __repr__(self):

@@ -30,7 +30,7 @@ import numpy as np
 from ._common import KwantLLGError, SIGMA, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
-from .floquet import _check_inputs, floquet_solve
+from .floquet import FloquetCache, _check_inputs, floquet_solve
 
 __all__ = ["FloquetDensity", "floquet_density"]
 
@@ -88,7 +88,7 @@ def _phases(phases):
 
 
 def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_points=16,
-                    max_points=4000, onsite_values=None):
+                    max_points=4000, onsite_values=None, cache=None):
     """Periodic density ρ(t) of the driven Fermi sea at T = 0 (module docstring).
 
     Parameters
@@ -112,6 +112,10 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
         Budget of Floquet solves.
     onsite_values : dict, optional
         Static offsets of the onsite parameters.
+    cache : FloquetCache, optional
+        Lead data and symbolic factorisation kept between calls (pass the same one for
+        every texture of a time loop: the nodes do not depend on the texture until the
+        adaptive subdivision changes, so a re-solve computes no lead data).
 
     The time-resolved current into every lead (total and, for leads that conserve σ_z, per
     spin) is integrated over the same energies from the Floquet currents of each energy
@@ -141,7 +145,11 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
     if not len(edges) or edges.min() >= mu:
         raise KwantLLGError(f"No lead channel is open below mu = {mu}: nothing is occupied.")
     e_0 = edges.min()
-    shifted = (edges[None, :] - omega * np.arange(-n_sidebands, n_sidebands + 1)[:, None])
+    # cuts at the lead thresholds shifted by nω, and at μ − nω: the panels are then shifted
+    # copies of each other by multiples of ω, so that the sideband energies E + nω of
+    # different nodes coincide and the lead data are computed once (FloquetCache)
+    shifts = omega * np.arange(-n_sidebands - 1, n_sidebands + 2)
+    shifted = np.concatenate([edges, [mu]])[None, :] - shifts[:, None]
     cuts = np.unique(shifted.ravel())
     cuts = cuts[(cuts > e_0) & (cuts < mu)]
     points = np.concatenate([[e_0], cuts, [mu]])
@@ -163,12 +171,14 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
     spin_ok = all(d[2] is not None for d in greens.lead_data(float(mu)))
     parts = (None, 1, -1) if spin_ok else (None,)
     truncation = [0.0]
+    cache = FloquetCache(greens) if cache is None else cache
 
     def density_at(e):
         # the panels are cut at every shifted lead threshold: their interior nodes are
         # never on a band edge, so the guard (a third of the mode computations) is skipped
         sol = floquet_solve(greens, m, drive=drive, energy=float(e), n_sidebands=n_sidebands,
-                            onsite_values=onsite_values, check_band_edge=False)
+                            onsite_values=onsite_values, check_band_edge=False,
+                            cache=cache)
         truncation[0] = max(truncation[0], sol.truncation)
         psi = np.einsum("tn,nac->tac", phase_factor, sol.psi)       # ψ(t) per phase
         psi = psi.reshape(len(phases), -1, 2, psi.shape[-1])

@@ -267,26 +267,43 @@ class FrozenGreens:
         if key in self._lead_cache and not (check_band_edge and key in unchecked):
             self._lead_cache.move_to_end(key)
         else:
-            data = []
-            for lead in self.fsyst.leads:
-                sigma = _leads.selfenergy(lead, energy, params=self.params,
-                                          check_band_edge=check_band_edge)
-                check_finite(sigma, "lead self-energy")
-                h0, v = _leads.lead_matrices(lead, params=self.params)
-                if _leads.conserves_spin_z(h0, v):
-                    ws = [_leads.coupling_factor(sigma[s::2, s::2]) for s in (0, 1)]
-                    w = np.zeros((len(sigma), sum(x.shape[1] for x in ws)), dtype=complex)
-                    w[0::2, :ws[0].shape[1]] = ws[0]
-                    w[1::2, ws[0].shape[1]:] = ws[1]
-                    spin = np.repeat([1, -1], [ws[0].shape[1], ws[1].shape[1]])
-                else:
-                    w, spin = _leads.coupling_factor(sigma), None
-                data.append((sigma, w, spin))
-            self._lead_cache[key] = data
+            self._lead_cache[key] = self.compute_lead_data(energy, check_band_edge=check_band_edge)
             (unchecked.discard if check_band_edge else unchecked.add)(key)
             while len(self._lead_cache) > max(1, self.lead_cache_size):
                 unchecked.discard(self._lead_cache.popitem(last=False)[0])
         return self._lead_cache[key]
+
+    @property
+    def lead_solvers(self):
+        """One :class:`kwant_llg.leads.LeadSolver` per lead (lead matrices evaluated once)."""
+        solvers = self.__dict__.get("_lead_solvers")
+        if solvers is None:
+            solvers = self._lead_solvers = [_leads.LeadSolver(lead, params=self.params)
+                                            for lead in self.fsyst.leads]
+        return solvers
+
+    def compute_lead_data(self, energy, *, check_band_edge=True):
+        """:meth:`lead_data` without the cache (for callers that keep their own)."""
+        energy = self._energy(energy)
+        data = []
+        for solver in self.lead_solvers:
+            sigma = solver.selfenergy(energy, check_band_edge=check_band_edge)
+            check_finite(sigma, "lead self-energy")
+            if solver.spin_z:
+                ws = [_leads.coupling_factor(sigma[s::2, s::2]) for s in (0, 1)]
+                w = np.zeros((len(sigma), sum(x.shape[1] for x in ws)), dtype=complex)
+                w[0::2, :ws[0].shape[1]] = ws[0]
+                w[1::2, ws[0].shape[1]:] = ws[1]
+                spin = np.repeat([1, -1], [ws[0].shape[1], ws[1].shape[1]])
+            else:
+                w, spin = _leads.coupling_factor(sigma), None
+            data.append((sigma, w, spin))
+        return data
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_lead_solvers", None)     # rebuilt from the leads on first use
+        return state
 
     def _energy(self, energy):
         if energy is None:

@@ -143,3 +143,48 @@ def test_floquet_errors(setup):
     with pytest.raises(BandEdgeError, match="Sideband n = -1"):
         floquet.floquet_solve(greens, m, drive=PumpDrive(0.1, 0.25), energy=edge + 0.25,
                               n_sidebands=1)
+
+
+def test_cache_computes_each_sideband_energy_once(setup):
+    """pumped_charge's panels [μ + jω, μ + (j+1)ω] are shifted copies: its 2N·n_points nodes
+    meet 4N·n_points distinct sideband energies (instead of (2N+1)·2N·n_points), and the
+    result is that of independent uncached solves."""
+    fsyst, m, params, greens = setup
+    drive = PumpDrive(0.3, 0.4, np.pi / 2)
+    n, n_points = 2, 3
+    cache = floquet.FloquetCache(greens)
+    q = floquet.pumped_charge(greens, m, drive=drive, mu=E, n_sidebands=n, n_points=n_points,
+                              cache=cache)
+    assert cache.misses == len(cache) == 4 * n * n_points
+    assert cache.hits == (2 * n + 1) * 2 * n * n_points - 4 * n * n_points
+    x, w = np.polynomial.legendre.leggauss(n_points)
+    charge = 0.0
+    for j in range(-n, n):
+        for xi, wi in zip(x, w):
+            sol = floquet.floquet_solve(greens, m, drive=drive, n_sidebands=n,
+                                        energy=E + (j + 0.5 + 0.5 * xi) * drive.omega)
+            for k in sol.sidebands:
+                sign = 1 if (k > 0 and -k <= j < 0) else (-1 if (k < 0 and 0 <= j < -k) else 0)
+                charge += sign * 0.5 * wi * (np.abs(sol.outgoing(1, int(k))) ** 2).sum()
+    assert q.charge[1] == pytest.approx(charge, rel=1e-10, abs=1e-14)
+
+
+def test_cache_bad_input(setup):
+    fsyst, m, params, greens = setup
+    other = FrozenGreens(fsyst, params=params, onsite_parameters=("V1", "V2"))
+    with pytest.raises(KwantLLGError, match="another FrozenGreens"):
+        floquet.floquet_solve(greens, m, drive=PumpDrive(0.1, 0.5), energy=E, n_sidebands=1,
+                              cache=floquet.FloquetCache(other))
+    with pytest.raises(KwantLLGError, match="max_mib"):
+        floquet.FloquetCache(greens, max_mib=0)
+    with pytest.raises(KwantLLGError, match="FrozenGreens"):
+        floquet.FloquetCache(fsyst)
+
+
+def test_cache_memory_budget(setup):
+    fsyst, m, params, greens = setup
+    cache = floquet.FloquetCache(greens, max_mib=1e-3)     # about one energy of this device
+    for e in np.linspace(1.2, 1.4, 7):
+        cache.lead_data(e, check_band_edge=False)
+    assert 1 <= len(cache) < 7
+    assert cache._bytes <= max(cache.max_bytes, max(x[2] for x in cache._data.values()))

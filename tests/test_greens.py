@@ -9,6 +9,9 @@ from kwant_llg import leads as kl_leads
 
 from conftest import random_system
 
+SIGMA_0 = np.eye(2)
+SX, SY, SZ = kl.SIGMA
+
 CASES = [
     dict(seed=1, num_leads=1),
     dict(seed=2, num_leads=2),
@@ -249,3 +252,49 @@ def test_sparse_and_dense_solves_can_be_mixed():
     gf = greens.factorize(1.9, m)
     gf.solve(eye[:, 0])
     assert np.allclose(greens.solve(m).spin_density(), first, atol=1e-13)
+
+
+def _lead_cases():
+    """(lead, params, spin_z) for a normal ribbon, a ribbon magnetised along z (both σ_z
+    conserving: solved as two spin blocks), one magnetised along x and a Rashba ribbon
+    (full mode solver), and a ribbon that declares its spin conservation to Kwant."""
+    lat = kwant.lattice.square(norbs=2)
+    cases = []
+    for mlead, alpha, spin_z in (((0, 0, 0), 0.0, True), ((0, 0, 1), 0.0, True),
+                                 ((1, 0, 0), 0.0, False), ((0, 0, 1), 0.3, False)):
+        lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+        lead[(lat(0, y) for y in range(5))] = (
+            lambda site, J, mlead: 4 * SIGMA_0 + J * kl.devices.exchange_onsite(mlead, 1))
+        lead[kwant.builder.HoppingKind((1, 0), lat)] = (
+            lambda s1, s2, alpha: -SIGMA_0 + 1j * alpha * SY)
+        lead[kwant.builder.HoppingKind((0, 1), lat)] = (
+            lambda s1, s2, alpha: -SIGMA_0 - 1j * alpha * SX)
+        cases.append((lead.finalized(), dict(J=1.3, mlead=np.array(mlead, float), alpha=alpha),
+                      spin_z))
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)), conservation_law=-SZ)
+    lead[(lat(0, y) for y in range(4))] = lambda site, J: 4 * SIGMA_0 + J * SZ
+    lead[lat.neighbors()] = -SIGMA_0
+    cases.append((lead.finalized(), dict(J=0.7), True))
+    return cases
+
+
+def test_lead_solver_equals_kwant_selfenergy_and_modes():
+    for lead, params, spin_z in _lead_cases():
+        solver = kl_leads.LeadSolver(lead, params=params)
+        assert solver.spin_z == spin_z
+        for energy in (-1.7, 0.35, 1.1, 2.9, 6.2):
+            ref = lead.selfenergy(energy, params=params)
+            ours = solver.selfenergy(energy, check_band_edge=False)
+            assert np.abs(ours - ref).max() <= 1e-12 * max(1, np.abs(ref).max())
+            prop, _ = lead.modes(energy, params=params)
+            assert solver.num_propagating(energy) == len(prop.velocities)
+        z = 0.8 + 0.05j
+        assert np.allclose(solver.selfenergy(z), kl_leads.selfenergy(lead, z, params=params),
+                           rtol=0, atol=1e-13)
+
+
+def test_lead_solver_refuses_band_edge():
+    lead, params, _ = _lead_cases()[0]           # normal ribbon: edge of the first subband
+    edge = 4 - 2 - 2 * np.cos(np.pi / 6)
+    with pytest.raises(kl.BandEdgeError, match="band edge"):
+        kl_leads.LeadSolver(lead, params=params).selfenergy(edge)
