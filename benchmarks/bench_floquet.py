@@ -1,7 +1,7 @@
 """Benchmark: one Floquet evaluation against (2N+1) frozen evaluations, scaling in N and L.
 
 Run:  .venv/bin/python benchmarks/bench_floquet.py [--sizes 10 20 40] [--sidebands 1 2 4 8]
-      [--repeat 3]
+      [--repeat 3]  |  --density 6x4 10x10 [--sidebands 2 4] [--tol 1e-4]
 
 For the seed's device (L×L, J = 2, skyrmion of radius L/5 at the centre, gates on columns
 0 and 4, E = 1.9, drive V = 0.8, ω = 1, φ = π/2) the table gives, per L and N:
@@ -17,6 +17,15 @@ For the seed's device (L×L, J = 2, skyrmion of radius L/5 at the centre, gates 
 
 Times are CPU times (``time.process_time``), medians of ``--repeat`` runs; lead data are
 cached after the first run (the first, uncached time is reported separately).
+
+``--density L×W ...`` instead times one periodic Floquet density of the driven Fermi sea
+(:func:`kwant_llg.floquet_sea.floquet_density`, leads along +z, 9 phases, ``--tol``) on
+each device: with a cold :class:`~kwant_llg.floquet.FloquetCache` ("first"), and again for
+a texture moved by 0.1 a with the warm cache ("re-solve", as in ``FloquetLLG``). The stock
+way gets the lead self-energies of every sideband of every node from Kwant
+(``lead.selfenergy(E + nω, params=...)``); its time is the re-solve time (the Floquet
+factorisations) plus the measured cost of Kwant's self-energies of all leads times the
+number of sideband energies, (2N+1) × nodes.
 """
 
 import argparse
@@ -45,8 +54,13 @@ def main():
     parser.add_argument("--sidebands", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--energy", type=float, default=1.9)
+    parser.add_argument("--density", nargs="+", metavar="LxW",
+                        help="time Floquet densities of these devices instead")
+    parser.add_argument("--tol", type=float, default=1e-4)
     args = parser.parse_args()
     kl.limit_blas_threads(1)
+    if args.density:
+        return density_table(args)
     drive = PumpDrive(0.8, 1.0, np.pi / 2)
     print(f"{'L':>4} {'N':>3} {'floquet [s]':>12} {'first [s]':>10} {'frozen [s]':>11} "
           f"{'wave_function [s]':>18} {'ratio':>6} {'truncation':>11}")
@@ -69,6 +83,42 @@ def main():
                        args.repeat)
             print(f"{size:4d} {n:3d} {fl:12.3f} {first:10.3f} {frozen:11.4f} {stock:18.3f} "
                   f"{fl / ((2 * n + 1) * frozen):6.2f} {sol.truncation:11.2e}")
+
+
+def density_table(args):
+    from kwant_llg.floquet import FloquetCache
+    from kwant_llg.floquet_sea import floquet_density
+    drive = PumpDrive(0.8, 1.0, np.pi / 2)
+    phases = 2 * np.pi * np.arange(9) / 9
+    print(f"{'device':>7} {'N':>3} {'nodes':>6} {'lead energies':>14} {'first [s]':>10} "
+          f"{'re-solve [s]':>13} {'stock [s]':>10} {'stock/first':>12} {'stock/re-solve':>15}")
+    for spec in args.density:
+        L, W = (int(x) for x in spec.lower().split("x"))
+        fsyst = devices.skyrmion_device(L, W, lead_magnetization=(0, 0, 1)).finalized()
+        params = devices.seed_params()
+        center = ((L - 1) / 2, (W - 1) / 2)
+        m = textures.skyrmion(fsyst, center, min(L, W) / 4)
+        moved = textures.skyrmion(fsyst, (center[0] + 0.1, center[1]), min(L, W) / 4)
+        for n in args.sidebands:
+            greens = kl.FrozenGreens(fsyst, params=params, onsite_parameters=("V1", "V2"))
+            cache = FloquetCache(greens)
+            kw = dict(drive=drive, mu=args.energy, n_sidebands=n, phases=phases, tol=args.tol,
+                      max_points=20000, cache=cache)
+            t0 = time.process_time()
+            fd = floquet_density(greens, m, **kw)
+            first = time.process_time() - t0
+            t0 = time.process_time()
+            floquet_density(greens, moved, **kw)
+            warm = time.process_time() - t0
+            sample = np.linspace(-1.5, 1.5, 21) + 0.0123     # Kwant's self-energies, all leads
+            t0 = time.process_time()
+            for e in sample:
+                for lead in fsyst.leads:
+                    lead.selfenergy(e, params=params)
+            per_energy = (time.process_time() - t0) / len(sample)
+            stock = warm + per_energy * (2 * n + 1) * fd.evaluations
+            print(f"{L:>3}x{W:<3} {n:3d} {fd.evaluations:6d} {len(cache):14d} {first:10.1f} "
+                  f"{warm:13.1f} {stock:10.1f} {stock / first:12.1f} {stock / warm:15.1f}")
 
 
 if __name__ == "__main__":

@@ -93,9 +93,13 @@ def _check_electrons(point):
     if point["integrator"] != "rk4":
         raise KwantLLGError(f"--electrons {mode} steps the LLG with fixed-step RK4: use "
                             "--integrator rk4 (the default for it).")
-    if point["velocity"] or point["torque"] != "fermi-surface":
-        raise KwantLLGError(f"--torque and --velocity choose the adiabatic torque; --electrons "
-                            f"{mode} has its own (the full spin density of its electrons).")
+    if point["torque"] != "fermi-surface":
+        raise KwantLLGError(f"--torque chooses the adiabatic torque; --electrons {mode} has its "
+                            "own (the full spin density of its electrons).")
+    if point["velocity"] and mode == "td":
+        raise KwantLLGError("--velocity adds the first order in the texture velocity to models "
+                            "that lack it; the time-dependent electrons of --electrons td "
+                            "follow the moving texture exactly (drop --velocity).")
     point["equilibrium"] = True
 
 
@@ -157,7 +161,7 @@ def _make_dynamics(point):
         n = int(point["n_sidebands"] or math.ceil(abs(point["V"]) / point["omega"]) + 3)
         return FloquetLLG(fsyst, lattice, ham, m0, drive=drive, n_sidebands=n,
                           n_phases=4 * n + 1, resolve_tol=point["resolve_tol"],
-                          tol=point["floquet_tol"], **common)
+                          tol=point["floquet_tol"], velocity=point["velocity"], **common)
     from .coupled import PumpedLLG
     extra = {} if point["integrator"] == "rk4" else dict(integrator=point["integrator"],
                                                          tol=point["tol"])
@@ -266,7 +270,8 @@ def _common_options(p, *, periods_default):
                    help="add the equilibrium density <σ>^(0) to the electron field")
     p.add_argument("--velocity", action="store_true",
                    help="add the magnetisation-velocity term (electronic damping; dense "
-                        "3n x 3n solve per stage: small devices only; needs --integrator rk4)")
+                        "3n x 3n solve per stage: small devices only; needs --integrator rk4; "
+                        "with --electrons floquet: that of the undriven texture)")
     p.add_argument("--electrons", choices=ELECTRONS, default="adiabatic",
                    help="electron model: the seed's adiabatic expansion (default), Floquet "
                         "electrons exact in V and ω_p (small devices), or tkwant's "

@@ -365,10 +365,7 @@ class PumpedLLG:
         onsite = dict(zip(self.drive.names, (float(v) for v in self.drive.values(t))))
         resp = velocity_response(self._greens, m, mu=self.energy,
                                  fermi_sea=self.torque == "adiabatic", onsite_values=onsite)
-        n, s = len(m), resp.sites
-        out = np.zeros((n, 3, n, 3))
-        out[np.ix_(s, range(3), s, range(3))] = -self.couplings[s, None, None, None] * resp.value
-        return out
+        return resp.field_response(self.couplings, len(m))
 
     def _fields(self, t, m):
         gate, static, _ = self.electron_fields(t, m)

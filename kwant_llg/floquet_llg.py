@@ -13,6 +13,15 @@ spins through the same field as everywhere in the project,
 (docs/conventions.md; the full density, so the equilibrium exchange it contains is
 included, as with ``PumpedLLG(equilibrium=True)`` and in tkwant's runs).
 
+"Adiabatic in the texture motion" is meant to zeroth order by default: the density is that
+of the frozen texture. ``velocity=True`` adds the first order, the density the moving
+texture itself pumps, h_i^(v) = −J_i Σ_j χ_ij ṁ_j (the electronic damping of Sec. IV A;
+:mod:`kwant_llg.velocity`, Fermi surface and Fermi sea), which makes the LLG implicit in ṁ
+(:func:`kwant_llg.llg.llg_rhs_nonlocal`). χ is that of the undriven texture (gates at
+their mean, zero): the cross terms of the drive and the texture velocity, of order V ṁ, are
+left out. It is recomputed with every Floquet solve; meant for devices of ≲ 100 sites (a
+(3n)² tensor, docs/performance.md).
+
 The periodic density is sampled at ``n_phases`` equally spaced phases and evaluated at any
 time by trigonometric interpolation (exact for harmonics below n_phases/2; the truncated
 Floquet density has harmonics up to ±2N). The Floquet solution is recomputed when the
@@ -41,7 +50,7 @@ from .dynamics import _check_alpha, _check_inputs, _positive, check_target_time
 from .floquet import FloquetCache
 from .floquet_sea import floquet_density
 from .integrators import rk4_step
-from .llg import llg_rhs
+from .llg import llg_rhs, llg_rhs_nonlocal
 from .pumping import PumpDrive
 from .spins import compile_field
 from .watch import SkyrmionWatch
@@ -90,6 +99,8 @@ class FloquetLLG:
     frozen : bool
         Keep m = m0 (only time advances: the periodic density and current of a frozen
         texture).
+    velocity : bool
+        Add the magnetisation-velocity term of the undriven texture (module doc).
     lead : int
         Lead of the recorded pumped current (default 1, the right lead).
     check_skyrmion : bool
@@ -113,7 +124,8 @@ class FloquetLLG:
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
                  truncation_tol=1e-2,
-                 gamma=1.0, J=None, frozen=False, lead=1, check_skyrmion=True, time=0.0):
+                 gamma=1.0, J=None, frozen=False, velocity=False, lead=1, check_skyrmion=True,
+                 time=0.0):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
         greens = frozen_greens(fsyst_or_greens, params, drive.names)
@@ -140,7 +152,8 @@ class FloquetLLG:
         num_leads = len(greens.lead_orbitals)
         if not (isinstance(lead, (int, np.integer)) and 0 <= lead < num_leads):
             raise KwantLLGError(f"lead must be in [0, {num_leads}), got {lead!r}.")
-        self.lead, self.frozen = int(lead), bool(frozen)
+        self.lead, self.frozen, self.velocity = int(lead), bool(frozen), bool(velocity)
+        self._velocity_response = None
         self.time, self.num_steps, self.num_solves, self.truncation = float(time), 0, 0, 0.0
         self.watch = SkyrmionWatch(lattice, m0, np.concatenate(
             [np.asarray(o) // 2 for o in greens.lead_orbitals]), enabled=check_skyrmion)
@@ -176,6 +189,10 @@ class FloquetLLG:
                 else fd.current_spin[:, self.lead])
         self._cur_coef = np.fft.fft(np.concatenate([cur, spin], axis=1), axis=0) / self.n_phases
         self._k = np.fft.fftfreq(self.n_phases, 1.0 / self.n_phases)
+        if self.velocity and not self.frozen:
+            from .velocity import velocity_response
+            resp = velocity_response(self.greens, m, mu=self.energy, tol=self.tol)
+            self._velocity_response = resp.field_response(self.couplings, len(m))
 
     def _interpolate(self, coef, t):
         return np.tensordot(np.exp(1j * self._k * self.drive.omega * t), coef, axes=1).real
@@ -202,8 +219,11 @@ class FloquetLLG:
 
     def rhs(self, t, m):
         """dm/dt at (t, m) with the field of the last electron solve."""
-        return llg_rhs(m, self.field(m) + self.electron_field(t), alpha=self.alpha,
-                       gamma=self.gamma)
+        h = self.field(m) + self.electron_field(t)
+        if self._velocity_response is not None:
+            return llg_rhs_nonlocal(m, h, self._velocity_response, alpha=self.alpha,
+                                    gamma=self.gamma)
+        return llg_rhs(m, h, alpha=self.alpha, gamma=self.gamma)
 
     # ------------------------------------------------------------------ stepping
     def _step(self, dt):

@@ -131,6 +131,23 @@ class VelocityResponse:
                                 "of the sites of this response).")
         return np.einsum("iajb,jb->ia", self.value, m_dot)
 
+    def field_response(self, couplings, num_sites):
+        """K^{ab}_ij = ∂h_i^a/∂ṁ_j^b = −J_i χ^{ab}_ij of the electron field h_i = −J_i⟨σ⟩_i,
+        shape (num_sites, 3, num_sites, 3), zero on sites outside :attr:`sites`: the
+        ``response`` of :func:`kwant_llg.llg.llg_rhs_nonlocal`.
+
+        Parameters
+        ----------
+        couplings : array_like (num_sites,)
+            J_i of every site.
+        num_sites : int
+        """
+        couplings = np.asarray(couplings, dtype=float)
+        s = self.sites
+        out = np.zeros((num_sites, 3, num_sites, 3))
+        out[np.ix_(s, range(3), s, range(3))] = -couplings[s, None, None, None] * self.value
+        return out
+
     def damping(self):
         """Site-resolved Eq. (19) tensor α^{ab}_ij = ½ Tr[X_i^a ρ^(1)[X_j^b]], (k, 3, k, 3).
 

@@ -341,6 +341,8 @@ def test_electrons_errors_name_the_fix(tmp_path, capsys):
                        (["--electrons", "td", "--magnetic-leads", "--integrator", "dopri5"],
                         "--integrator rk4"),
                        (["--electrons", "td", "--magnetic-leads", "--velocity"],
+                        "drop --velocity"),
+                       (["--electrons", "floquet", "--magnetic-leads", "--torque", "adiabatic"],
                         "its own")):
         assert main(common + extra) == 1
         assert fix in capsys.readouterr().err
