@@ -17,7 +17,9 @@ The integrand is smooth in E except where a channel opens in some sideband: at t
 thresholds ε_c (incoming channels: 1/√ singularities of the flux-normalised states) and at
 ε_c − nω (outgoing channels of sideband n: √ kinks). The interval is cut there and each
 piece is integrated in θ with E = a + (b − a)(1 − cos θ)/2, which removes both kinds of
-endpoint singularity, by adaptive Gauss–Legendre panels (:func:`kwant_llg.contour._integrate`).
+endpoint singularity, by adaptive Gauss–Kronrod panels (:func:`kwant_llg.contour._integrate`).
+The cuts include μ − nω, so that the panels are shifted copies of each other and the lead
+data of the sideband energies are shared between nodes (:class:`~kwant_llg.floquet.FloquetCache`).
 
 As ω → 0 this tends to the equilibrium density (Eq. 14) plus the first-order density of
 :mod:`kwant_llg.adiabatic` (tested); at finite ω it equals tkwant's periodic state (tested).
@@ -87,8 +89,9 @@ def _phases(phases):
     return phases
 
 
-def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_points=16,
-                    max_points=4000, onsite_values=None, cache=None):
+def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
+                    quadrature="kronrod", n_points=16, max_points=4000, onsite_values=None,
+                    cache=None):
     """Periodic density ρ(t) of the driven Fermi sea at T = 0 (module docstring).
 
     Parameters
@@ -106,8 +109,12 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
         Phases ω t of the cycle at which the density is returned.
     tol : float
         Absolute accuracy of every density component.
+    quadrature : {"kronrod", "gauss"}
+        Rule on each panel: 15-point Gauss–Kronrod with its embedded 7-point Gauss rule for
+        the error (default; 15 Floquet solves per panel), or ``n_points`` Gauss–Legendre
+        nodes with a (3n/4)-point rule for the error (28 solves per panel at n = 16).
     n_points : int
-        Gauss–Legendre nodes per panel.
+        Gauss–Legendre nodes per panel with ``quadrature="gauss"``.
     max_points : int
         Budget of Floquet solves.
     onsite_values : dict, optional
@@ -138,6 +145,8 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
     mu = _contour._check_real(mu, "Fermi energy mu")
     tol = _contour._check_tol(tol)
     n_points = _contour._check_n_points(n_points)
+    if quadrature not in ("kronrod", "gauss"):
+        raise KwantLLGError(f"quadrature must be 'kronrod' or 'gauss', got {quadrature!r}.")
     lower, upper = _contour.spectral_bounds(greens, onsite_values=onsite_values)
     omega = drive.omega
     span = (lower - 1 - n_sidebands * omega, mu + n_sidebands * omega + 1)
@@ -196,7 +205,7 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6, n_po
 
     value, error, count = _contour._integrate(
         segments, evaluate, contract, n_points, tol, max_points,
-        "Fermi-sea integral of the Floquet density")
+        "Fermi-sea integral of the Floquet density", rule=quadrature)
     nd = len(phases) * greens.num_sites * 4
     dens = value[:nd].reshape(len(phases), greens.num_sites, 4)
     cur = value[nd:].reshape(len(phases), num_leads, len(parts))

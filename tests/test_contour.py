@@ -344,3 +344,21 @@ def test_fixed_rule_and_public_names(skyrmion):
     assert res.error > 0
     for name in ct.__all__:
         assert getattr(kl, name) is getattr(ct, name)
+
+
+def test_kronrod_rule_degrees():
+    """The 15-point Kronrod rule integrates x^k exactly up to k = 22 (not 24), its embedded
+    7-point Gauss rule up to 13 (not 14), and the Gauss nodes and weights are NumPy's."""
+    from kwant_llg.contour import kronrod15
+    x, wk, wg = kronrod15()
+    exact = lambda k: 2.0 / (k + 1) if k % 2 == 0 else 0.0
+    for k in range(23):
+        assert abs(wk @ x ** k - exact(k)) < 1e-14
+    assert abs(wk @ x ** 24 - exact(24)) > 1e-10
+    for k in range(14):
+        assert abs(wg @ x ** k - exact(k)) < 1e-14
+    assert abs(wg @ x ** 14 - exact(14)) > 1e-6
+    xg, wgg = np.polynomial.legendre.leggauss(7)
+    np.testing.assert_allclose(x[1::2], xg, atol=1e-15)
+    np.testing.assert_allclose(wg[1::2], wgg, atol=1e-15)
+    assert np.all(wg[0::2] == 0)
