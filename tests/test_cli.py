@@ -293,6 +293,24 @@ def test_pump_torque_options_reach_the_dynamics(tmp_path, capsys, pumping_module
     assert (state.torque, state.equilibrium, state.velocity) == ("adiabatic", True, False)
 
 
+def test_floquet_velocity_option_reaches_the_dynamics(monkeypatch):
+    """--electrons floquet --velocity builds a FloquetLLG with velocity=True (the class is
+    replaced by a recorder: the Floquet set-up itself is tested in test_floquet_llg.py)."""
+    from kwant_llg import cli_pump, floquet_llg
+    seen = {}
+
+    class Recorder:
+        def __init__(self, *args, **kwargs):
+            seen.update(kwargs)
+
+    monkeypatch.setattr(floquet_llg, "FloquetLLG", Recorder)
+    point = cli_pump.point_defaults(L=8, W=6, relax=False, integrator="rk4",
+                                    electrons="floquet", lead_magnetization=(0.0, 0.0, 1.0),
+                                    velocity=True)
+    assert isinstance(cli_pump._make_dynamics(point), Recorder)
+    assert seen["velocity"] is True and seen["n_sidebands"] == 4
+
+
 def test_pump_electrons_modes_side_by_side(tmp_path, capsys, pumping_modules):
     """--electrons adiabatic|floquet|td run the same points (8×6, trial skyrmion, leads along
     +z) into run files with the same records and the same adiabaticity diagnostic (computed
