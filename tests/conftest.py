@@ -80,3 +80,20 @@ def random_system(seed, *, num_leads=2, L=6, W=4, rashba=0.3, disorder=1.0,
         v = rng.normal(size=3)
         params["mlead"] = v / np.linalg.norm(v)
     return fsyst, m, params
+
+
+def relaxed_electron_texture(fsyst, lat, ham, values, *, mu=0.0, tol=1e-9, contour_tol=1e-11,
+                             max_iter=2000):
+    """Fixed point of H_eff − J⟨σ⟩_eq (J = 2, equilibrium contour density at μ and the gate
+    values ``values``) by descent steps from a canted start (0.6, 0, 0.8)."""
+    from kwant_llg import contour, devices
+    greens = kl.FrozenGreens(fsyst, params=devices.seed_params(), onsite_parameters=("V1", "V2"))
+    m = np.tile([0.6, 0.0, 0.8], (lat.num_spins, 1))
+    for _ in range(max_iter):
+        eq = contour.equilibrium_density(greens, m, mu=mu, tol=contour_tol, onsite_values=values)
+        torque = np.cross(m, ham.field(lat, m) - 2.0 * eq.spin)
+        if np.abs(torque).max() < tol:
+            return m
+        m = m - 0.3 * np.cross(m, torque)
+        m /= np.linalg.norm(m, axis=1, keepdims=True)
+    raise AssertionError("relaxation did not converge")

@@ -207,6 +207,8 @@ def wide_band(monkeypatch):
         def selfenergy(lead, energy, *, params=None, check_band_edge=True, edge_delta=1e-9):
             return (complex(energy) - 1j * t_lead) * np.eye(2)
         monkeypatch.setattr(leads, "selfenergy", selfenergy)
+        monkeypatch.setattr(leads.LeadSolver, "selfenergy",
+                            lambda self, energy, **kwargs: selfenergy(None, energy))
         monkeypatch.setattr(co, "selfenergy_derivative_real",
                             lambda lead, energy, sigma, *, params=None: np.eye(2, dtype=complex))
     return make

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 
 import kwant_llg as kl
-from kwant_llg import contour, devices, textures
+from kwant_llg import devices, textures
 from kwant_llg._common import KwantLLGError
 from kwant_llg.coupled import PumpedLLG
 from kwant_llg.floquet_llg import FloquetLLG
 from kwant_llg.floquet_sea import floquet_density
 from kwant_llg.pumping import PumpDrive
 from kwant_llg.spins import Anisotropy, DMI, Exchange, SpinLattice, Zeeman
+
+from conftest import relaxed_electron_texture
 
 EF, AMP, OMEGA = 0.0, 0.5, 0.4
 HAM = Exchange(1) + DMI(0.2) + Anisotropy(0.07) + Zeeman((0.1, 0.0, 0.0))
@@ -27,17 +29,7 @@ def device():
 
 
 def relaxed_texture(fsyst, lat, values, tol=1e-9):
-    """Fixed point of H_eff − J⟨σ⟩_eq at the gate values of t = 0 (descent steps)."""
-    greens = kl.FrozenGreens(fsyst, params=devices.seed_params(), onsite_parameters=("V1", "V2"))
-    m = np.tile([0.6, 0.0, 0.8], (lat.num_spins, 1))
-    for _ in range(2000):
-        eq = contour.equilibrium_density(greens, m, mu=EF, tol=1e-11, onsite_values=values)
-        torque = np.cross(m, HAM.field(lat, m) - 2.0 * eq.spin)
-        if np.abs(torque).max() < tol:
-            return m
-        m = m - 0.3 * np.cross(m, torque)
-        m /= np.linalg.norm(m, axis=1, keepdims=True)
-    raise AssertionError("relaxation did not converge")
+    return relaxed_electron_texture(fsyst, lat, HAM, values, mu=EF, tol=tol)
 
 
 def test_field_is_the_interpolated_floquet_density(device):

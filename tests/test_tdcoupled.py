@@ -10,11 +10,13 @@ import pytest
 tkwant = pytest.importorskip("tkwant", reason="tkwant (optional test dependency) is not "
                              "installed; scripts/setup.sh builds it")
 
-from kwant_llg import FrozenGreens, contour, devices, tdcoupled, tdref, textures
+from kwant_llg import devices, tdcoupled, tdref, textures
 from kwant_llg._common import KwantLLGError
 from kwant_llg.coupled import PumpedLLG
 from kwant_llg.pumping import PumpDrive
 from kwant_llg.spins import Anisotropy, DMI, Exchange, SpinLattice, Zeeman
+
+from conftest import relaxed_electron_texture
 
 EF = 0.0
 L, W = 5, 2
@@ -150,18 +152,8 @@ class _NormalizedStages(PumpedLLG):
 
 
 def relaxed_texture(fsyst, lat, ham, tol=1e-8):
-    """Fixed point of H_eff − J⟨σ⟩_eq (undriven, contour density at E_F): descent steps."""
-    greens = FrozenGreens(fsyst, params=devices.seed_params(), onsite_parameters=("V1", "V2"))
-    m = np.tile([0.6, 0.0, 0.8], (lat.num_spins, 1))
-    for _ in range(1000):
-        eq = contour.equilibrium_density(greens, m, mu=EF, tol=1e-10,
-                                         onsite_values={"V1": 0.0, "V2": 0.0})
-        torque = np.cross(m, ham.field(lat, m) - 2.0 * eq.spin)
-        if np.abs(torque).max() < tol:
-            return m
-        m = m - 0.3 * np.cross(m, torque)
-        m /= np.linalg.norm(m, axis=1, keepdims=True)
-    raise AssertionError("relaxation did not converge")
+    return relaxed_electron_texture(fsyst, lat, ham, {"V1": 0.0, "V2": 0.0}, mu=EF, tol=tol,
+                                    contour_tol=1e-10, max_iter=1000)
 
 
 def test_slow_drive_approaches_adiabatic_trajectory():
