@@ -93,6 +93,9 @@ class FloquetLLG:
         V/ω, so N ≳ V/ω + 3 is needed).
     tol : float
         Accuracy of the energy integral of the density.
+    quadrature : {"kronrod", "gauss"}
+        Panel rule of that integral (:func:`~kwant_llg.floquet_sea.floquet_density`;
+        Gauss–Kronrod needs fewer solves down to tol ≈ 1e-6, Gauss–Legendre below).
     J : float, optional
         Coupling of the field h = −J⟨σ⟩ (default: read from the exchange, J = 2 on the
         seed's device).
@@ -123,7 +126,7 @@ class FloquetLLG:
 
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
-                 truncation_tol=1e-2,
+                 quadrature="kronrod", truncation_tol=1e-2,
                  gamma=1.0, J=None, frozen=False, velocity=False, lead=1, check_skyrmion=True,
                  time=0.0):
         if not isinstance(drive, PumpDrive):
@@ -147,6 +150,7 @@ class FloquetLLG:
         self.greens, self.drive, self.energy = greens, drive, float(energy)
         self.lattice, self.hamiltonian = lattice, hamiltonian
         self.n_sidebands, self.n_phases, self.tol = int(n_sidebands), int(n_phases), float(tol)
+        self.quadrature = quadrature
         if not np.isfinite(time):
             raise KwantLLGError(f"time must be finite, got {time!r}.")
         num_leads = len(greens.lead_orbitals)
@@ -171,7 +175,7 @@ class FloquetLLG:
             self._cache = FloquetCache(self.greens)
         fd = floquet_density(self.greens, m, drive=self.drive, mu=self.energy,
                              n_sidebands=self.n_sidebands, phases=phases, tol=self.tol,
-                             cache=self._cache)
+                             quadrature=self.quadrature, cache=self._cache)
         self.truncation = max(self.truncation, fd.truncation)
         if fd.truncation > self.truncation_tol and not self._warned:
             self._warned = True
@@ -270,6 +274,14 @@ class FloquetLLG:
         state["_field"] = None
         state["_cache"] = None      # lead data are recomputed after a restart
         return state
+
+    def __setstate__(self, state):
+        # checkpoints written before the velocity term and the Kronrod panels continue
+        # with what they were run with
+        state.setdefault("velocity", False)
+        state.setdefault("_velocity_response", None)
+        state.setdefault("quadrature", "gauss")
+        self.__dict__.update(state)
 
     def __repr__(self):
         return (f"FloquetLLG(<{self.lattice.num_spins} spins>, time={self.time}, "
