@@ -84,7 +84,10 @@ def selfenergy_derivative(lead, z, *, params=None):
     z = complex(z)
     if not z.imag > 0:
         raise KwantLLGError(f"selfenergy_derivative needs Im z > 0, got z = {z}.")
-    h0, v = _leads.lead_matrices(lead, params=params)
+    return _selfenergy_derivative(*_leads.lead_matrices(lead, params=params), z)
+
+
+def _selfenergy_derivative(h0, v, z):
     _, dg = surface_greens_derivative(z, h0, v)
     return v.conj().T @ dg @ v
 
@@ -153,8 +156,8 @@ class _Workspace:
         if key not in self.dsigma:
             if len(self.dsigma) >= max(1, self.cache_size):
                 self.dsigma.pop(next(iter(self.dsigma)))
-            self.dsigma[key] = [selfenergy_derivative(lead, key, params=greens.params)
-                                for lead in greens.fsyst.leads]
+            self.dsigma[key] = [_selfenergy_derivative(s.h0, s.v, key)
+                                for s in greens.lead_solvers]
         return self.dsigma[key]
 
 
