@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python benchmarks/bench_floquet.py [--sizes 10 20 40] [--sidebands 1 2 4 8]
       [--repeat 3]  |  --density 6x4 10x10 [--sidebands 2 4] [--tol 1e-4]
+      |  --quadrature 10x10 --sidebands 3  |  --orderings 10x10 --sidebands 4 --repeat 5
 
 For the seed's device (L×L, J = 2, skyrmion of radius L/5 at the centre, gates on columns
 0 and 4, E = 1.9, drive V = 0.8, ω = 1, φ = π/2) the table gives, per L and N:
@@ -26,6 +27,11 @@ way gets the lead self-energies of every sideband of every node from Kwant
 (``lead.selfenergy(E + nω, params=...)``); its time is the re-solve time (the Floquet
 factorisations) plus the measured cost of Kwant's self-energies of all leads times the
 number of sideband energies, (2N+1) × nodes.
+
+``--quadrature LxW`` compares the panel rules of that density (Gauss–Kronrod, the default,
+and Gauss–Legendre) at tolerances 1e-4, 1e-6, 1e-8 against a 32-point Gauss–Legendre
+reference: solves and true errors. ``--orderings LxW`` times one factorisation and solve of
+the N = ``--sidebands[0]`` Floquet matrix with each MUMPS ordering.
 """
 
 import argparse
@@ -57,10 +63,16 @@ def main():
     parser.add_argument("--density", nargs="+", metavar="LxW",
                         help="time Floquet densities of these devices instead")
     parser.add_argument("--tol", type=float, default=1e-4)
+    parser.add_argument("--quadrature", metavar="LxW", help="compare the panel rules")
+    parser.add_argument("--orderings", metavar="LxW", help="time the MUMPS orderings")
     args = parser.parse_args()
     kl.limit_blas_threads(1)
     if args.density:
         return density_table(args)
+    if args.quadrature:
+        return quadrature_table(args)
+    if args.orderings:
+        return orderings_table(args)
     drive = PumpDrive(0.8, 1.0, np.pi / 2)
     print(f"{'L':>4} {'N':>3} {'floquet [s]':>12} {'first [s]':>10} {'frozen [s]':>11} "
           f"{'wave_function [s]':>18} {'ratio':>6} {'truncation':>11}")
@@ -119,6 +131,49 @@ def density_table(args):
             stock = warm + per_energy * (2 * n + 1) * fd.evaluations
             print(f"{L:>3}x{W:<3} {n:3d} {fd.evaluations:6d} {len(cache):14d} {first:10.1f} "
                   f"{warm:13.1f} {stock:10.1f} {stock / first:12.1f} {stock / warm:15.1f}")
+
+
+def _density_device(spec):
+    L, W = (int(x) for x in spec.lower().split("x"))
+    fsyst = devices.skyrmion_device(L, W, lead_magnetization=(0, 0, 1)).finalized()
+    m = textures.skyrmion(fsyst, ((L - 1) / 2, (W - 1) / 2), min(L, W) / 4)
+    greens = kl.FrozenGreens(fsyst, params=devices.seed_params(), onsite_parameters=("V1", "V2"))
+    return greens, m
+
+
+def quadrature_table(args):
+    from kwant_llg.floquet import FloquetCache
+    from kwant_llg.floquet_sea import floquet_density
+    greens, m = _density_device(args.quadrature)
+    cache = FloquetCache(greens)
+    kw = dict(drive=PumpDrive(0.8, 1.0, np.pi / 2), mu=args.energy,
+              n_sidebands=args.sidebands[0], phases=2 * np.pi * np.arange(9) / 9,
+              max_points=20000, cache=cache)
+    ref = floquet_density(greens, m, tol=1e-4, quadrature="gauss", n_points=32, **kw)
+    print(f"{'rule':>8} {'tol':>7} {'solves':>7} {'estimate':>9} {'true (spin)':>12} "
+          f"{'true (current)':>15}")
+    for tol in (1e-4, 1e-6, 1e-8):
+        for rule in ("kronrod", "gauss"):
+            fd = floquet_density(greens, m, tol=tol, quadrature=rule, **kw)
+            print(f"{rule:>8} {tol:7.0e} {fd.evaluations:7d} {fd.error:9.1e} "
+                  f"{np.abs(fd.spin - ref.spin).max():12.1e} "
+                  f"{np.abs(fd.current - ref.current).max():15.1e}")
+
+
+def orderings_table(args):
+    from kwant_llg.greens import _SparseFactor
+    greens, m = _density_device(args.orderings)
+    n = args.sidebands[0]
+    rows, cols, data, size = floquet.floquet_matrix(greens, m, PumpDrive(0.8, 1.0, np.pi / 2),
+                                                    args.energy, n)
+    norb = 2 * greens.num_sites
+    rhs = np.zeros((size, 20), dtype=complex)
+    rhs[n * norb:n * norb + 20] = np.eye(20)
+    print(f"{'ordering':>9} {'factor + solve [ms]':>20}")
+    for ordering in ("amd", "qamd", "pord", "scotch", "metis", "amf"):
+        factor = _SparseFactor(rows, cols, size, "mumps", ordering=ordering)
+        factor.factor(data)
+        print(f"{ordering:>9} {1e3 * timed(lambda: factor.factor(data)(rhs), args.repeat):20.1f}")
 
 
 if __name__ == "__main__":
