@@ -54,7 +54,9 @@ def point_defaults(**overrides):
       (``n_sidebands``, default ⌈V/ω_p⌉ + 3, ``resolve_tol``, ``floquet_tol``; 4N+1 phases
       per period);
     * ``"td"``: :class:`~kwant_llg.tdcoupled.TimeDependentLLG`, tkwant's time-dependent
-      electrons (``tkwant_order``, ``tkwant_refine_tol``, 0 = no refinement; ``tkwant_tmax``,
+      electrons (``tkwant_order``, ``tkwant_refine_tol``, 0 = no refinement at t = 0;
+      ``tkwant_refine_every``, periods between refinements during the run, to
+      ``tkwant_refine_tol`` or else 1e-4 of the pumped current; ``tkwant_tmax``,
       the time up to which tkwant prepares its boundary conditions, default the run's
       length: a run resumed with more periods needs it that large); the drive is switched
       on at t = 0 from the equilibrium of H(m0, V(0)).
@@ -67,7 +69,8 @@ def point_defaults(**overrides):
                  records_per_period=40, path=None, resume=False, torque="fermi-surface",
                  equilibrium=False, velocity=False, electrons="adiabatic",
                  lead_magnetization=None, n_sidebands=None, resolve_tol=1e-3, floquet_tol=1e-6,
-                 tkwant_order=20, tkwant_refine_tol=0.0, tkwant_tmax=None)
+                 tkwant_order=20, tkwant_refine_tol=0.0, tkwant_refine_every=None,
+                 tkwant_tmax=None)
     unknown = set(overrides) - set(point)
     if unknown:
         raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
@@ -151,10 +154,11 @@ def _make_dynamics(point):
         drive = tdref.GateDrive(point["omega"], {"V1": point["V"], "V2": point["V"]},
                                 phases={"V2": point["phi"]}, switch_on=0)
         refine_tol = point["tkwant_refine_tol"]
+        every = point.get("tkwant_refine_every")           # absent in older run files
         return tdcoupled.TimeDependentLLG(
             fsyst, lattice, ham, m0, drive=drive, order=point["tkwant_order"],
-            refine=refine_tol > 0, refine_tol=refine_tol or 1e-5,
-            tmax=_tkwant_tmax(point), **common)
+            refine=refine_tol > 0, refine_tol=refine_tol or (1e-4 if every else 1e-5),
+            refine_every=every, tmax=_tkwant_tmax(point), **common)
     drive = pumping.PumpDrive(point["V"], point["omega"], point["phi"])
     if mode == "floquet":
         from .floquet_llg import FloquetLLG
@@ -296,6 +300,10 @@ def _common_options(p, *, periods_default):
     p.add_argument("--tkwant-refine-tol", type=float, default=0.0,
                    help="--electrons td: tolerance of tkwant's adaptive interval refinement "
                         "(default 0: none; refinement costs minutes of set-up on 10x10)")
+    p.add_argument("--tkwant-refine-every", type=float, default=None, metavar="PERIODS",
+                   help="--electrons td: refine tkwant's quadrature of the pumped current "
+                        "again every PERIODS drive periods (to --tkwant-refine-tol, else 1e-4); "
+                        "the run file's I_p_error records its error estimate")
     p.add_argument("--tkwant-tmax", type=float, default=None, metavar="T",
                    help="--electrons td: time up to which tkwant prepares its lead boundary "
                         "conditions (default: the run's length; a run to be resumed with "
@@ -391,6 +399,7 @@ def _base_point(args):
                           n_sidebands=args.sidebands, resolve_tol=args.resolve_tol,
                           floquet_tol=args.floquet_tol, tkwant_order=args.tkwant_order,
                           tkwant_refine_tol=args.tkwant_refine_tol,
+                          tkwant_refine_every=args.tkwant_refine_every,
                           tkwant_tmax=args.tkwant_tmax)
 
 

@@ -35,9 +35,11 @@ which rules out an implicit or predictor–corrector coupling.
 Only for small devices (≲ 10×10 sites): every step evolves every one-body state.
 """
 
+import bisect
 import collections
 import copy
 import functools
+import warnings
 
 import numpy as np
 import kwant
@@ -50,26 +52,33 @@ from .spins import compile_field
 from .watch import SkyrmionWatch
 from . import tdref
 
-__all__ = ["TimeDependentLLG", "OBSERVABLES"]
+__all__ = ["TimeDependentLLG", "OBSERVABLES", "QuadratureWarning"]
 
 #: Keys of :meth:`TimeDependentLLG.observables`: those of the adiabatic and Floquet runs.
 OBSERVABLES = ("t", "center_paper", "center_charge", "Q", "radius", "energy", "I_p",
-               "I_p_up", "I_p_down")
+               "I_p_up", "I_p_down", "I_p_error")
+
+
+class QuadratureWarning(UserWarning):
+    """tkwant's momentum-quadrature error of the pumped current is not small against it."""
 
 
 class _CoupledPerturbation:
     """W(t) = gate part + J σ·(m(t) − m(0)) in tkwant's perturbation interface.
 
     m(t) is the linear interpolation on the current segment [t_a, t_b] (extrapolated outside,
-    which tkwant's solver may touch at round-off distance).
+    which tkwant's solver may touch at round-off distance) and, before t_a, on the recorded
+    history (``times``, ``ms``): one-body states added by a later refinement are evolved
+    from t = 0 through the texture the run went through.
     """
 
-    def __init__(self, gates, exchange_orbitals, couplings, m0, size):
+    def __init__(self, gates, exchange_orbitals, couplings, m0, size, times, ms):
         self.gates = gates                     # _GatePerturbation or None
         self.size = size
         self._orbs = exchange_orbitals         # (num_sites, 2) orbitals (up, down)
         self._j = couplings
         self._m0 = m0.copy()
+        self._times, self._ms = times, ms      # the dynamics' history lists (shared)
         self.set_segment(0.0, m0, 1.0, m0)
 
     def set_segment(self, ta, ma, tb, mb):
@@ -78,7 +87,12 @@ class _CoupledPerturbation:
         self._slope = (mb - ma) / (tb - ta)
 
     def delta_m(self, time):
-        return self._da + (time - self._ta) * self._slope
+        if time >= self._ta or len(self._times) < 2:
+            return self._da + (time - self._ta) * self._slope
+        k = min(max(bisect.bisect_right(self._times, time) - 1, 0), len(self._times) - 2)
+        t0, t1 = self._times[k], self._times[k + 1]
+        m = self._ms[k] + (time - t0) / (t1 - t0) * (self._ms[k + 1] - self._ms[k])
+        return m - self._m0
 
     def apply(self, time, ket, out=None):
         ket = np.asarray(ket)
@@ -160,6 +174,14 @@ class TimeDependentLLG:
     order, subintervals, refine, refine_tol, check_bound_states
         tkwant's momentum quadrature and the bound-state guard, as in
         :func:`kwant_llg.tdref.simulate`.
+    refine_every : float, optional
+        Refine tkwant's quadrature again every this many drive periods, to ``refine_tol``
+        of the current into ``lead`` (the added one-body states are evolved from t = 0
+        through the recorded texture history; the cost grows with the time reached).
+    error_warn : float
+        Warn once (:class:`QuadratureWarning`) when :meth:`quadrature_error` exceeds this
+        fraction of the largest recorded |I_p| (default 0.1; the estimate is conservative,
+        2–30× above the actual error in the measured cases).
     tmax : float
         Largest time tkwant prepares its boundary conditions for (default 100); evolving
         beyond it is refused.
@@ -177,6 +199,8 @@ class TimeDependentLLG:
         ⟨σ⟩_i at ``time``.
     charge_density : ndarray (num_sites,)
     num_steps : int
+    num_refinements : int
+        Refinements done during the run (``refine_every``).
     watch : SkyrmionWatch
     equilibrium_current : tuple
         :meth:`pumped_current` of the initial state. The initial state is an equilibrium, whose
@@ -206,14 +230,15 @@ class TimeDependentLLG:
 
     def __init__(self, fsyst, lattice, hamiltonian, m0, *, drive, energy, alpha, dt, params,
                  gamma=1.0, frozen=False, magnetization="m", order=10, subintervals=1,
-                 refine=True, refine_tol=1e-5, check_bound_states=True, tmax=100.0, lead=1,
-                 check_skyrmion=True):
+                 refine=True, refine_tol=1e-5, refine_every=None, check_bound_states=True,
+                 tmax=100.0, lead=1, check_skyrmion=True, error_warn=0.1):
         args = dict(fsyst=fsyst, lattice=lattice, hamiltonian=hamiltonian, m0=m0, drive=drive,
                     energy=energy, alpha=alpha, dt=dt, params=params, gamma=gamma,
                     frozen=frozen, magnetization=magnetization, order=order,
                     subintervals=subintervals, refine=refine, refine_tol=refine_tol,
-                    check_bound_states=check_bound_states, tmax=tmax, lead=lead,
-                    check_skyrmion=check_skyrmion)
+                    refine_every=refine_every, check_bound_states=check_bound_states,
+                    tmax=tmax, lead=lead, check_skyrmion=check_skyrmion,
+                    error_warn=error_warn)
         self._setup(args)
 
     def _setup(self, args):
@@ -240,6 +265,14 @@ class TimeDependentLLG:
             raise KwantLLGError("TimeDependentLLG takes a scalar damping alpha.")
         self.gamma, self.dt = _positive(a["gamma"], "gamma"), _positive(a["dt"], "dt")
         self.tmax = _positive(a["tmax"], "tmax")
+        refine_every = a.get("refine_every")              # absent in older checkpoints
+        if refine_every is not None:
+            if drive is None:
+                raise KwantLLGError("refine_every counts drive periods; it needs a drive.")
+            refine_every = _positive(refine_every, "refine_every") * drive.period
+        self._refine_every, self._next_refine = refine_every, refine_every or np.inf
+        self._error_warn = float(a.get("error_warn", 0.1))
+        self._max_current, self._warned = 0.0, False
         self.lattice, self.hamiltonian, self.drive = lattice, hamiltonian, drive
         self.energy, self.frozen, self.lead = float(energy), bool(a["frozen"]), int(lead)
         magnetization = a["magnetization"]
@@ -261,7 +294,9 @@ class TimeDependentLLG:
             gates = tdref._GatePerturbation(drive, tdref._parameter_matrices(fsyst, params0,
                                                                               names))
         size = fsyst.hamiltonian_submatrix(params=params0, sparse=True).shape[0]
-        self._pert = _CoupledPerturbation(gates, orbs, self.couplings, m0, size)
+        self._times, self._ms = [0.0], [m0.copy()]        # history, shared with W(t)
+        self._pert = _CoupledPerturbation(gates, orbs, self.couplings, m0, size, self._times,
+                                          self._ms)
         tsyst = copy.copy(fsyst)
         pert = self._pert
         tsyst.time_dependent_perturbation = lambda time_name, time_start, params=None: pert
@@ -296,9 +331,9 @@ class TimeDependentLLG:
         self.watch.check(m0, 0.0)
         self._field = compile_field(hamiltonian, lattice)
         self._layer_charges = collections.deque(maxlen=3)   # (t, [Q, Q_up, Q_down])
-        self.time, self.num_steps = 0.0, 0
+        self.time, self.num_steps, self.num_refinements = 0.0, 0, 0
         self.m = m0
-        self._args, self._times, self._ms = args, [0.0], [m0.copy()]
+        self._args = args
         self.adiabaticity_info = None
         self._measure()
         self._h_prev = None                     # (dt of the previous step, h_{n-1})
@@ -339,6 +374,13 @@ class TimeDependentLLG:
         self.num_steps += 1
         self._times.append(t_new)
         self._ms.append(new)
+        if t_new >= self._next_refine * (1 - 1e-12):
+            # the added one-body states are evolved from t = 0 through the recorded history
+            self._state.refine_intervals(atol=self._args["refine_tol"],
+                                         rtol=self._args["refine_tol"],
+                                         error_op=self._currents[0])
+            self._next_refine += self._refine_every
+            self.num_refinements += 1
         if measure:
             self._measure()
 
@@ -369,12 +411,34 @@ class TimeDependentLLG:
         while self.time < time - eps:
             self._step(min(self.dt, time - self.time))
 
+    def quadrature_error(self):
+        """Estimate of the momentum-quadrature error of the current into ``lead``'s
+        interface layer at ``time`` (:func:`kwant_llg.tdref.quadrature_error`). The initial
+        equilibrium says little about it: after the drive starts the momentum integrand grows
+        structure, and at a fixed order the error grows with time (docs/theory.md, "tkwant's
+        quadrature in time")."""
+        return tdref.quadrature_error(self._state, self._currents[0])
+
     def observables(self):
-        """The records of :meth:`kwant_llg.coupled.PumpedLLG.observables` (same keys,
-        :data:`OBSERVABLES`), with I_p from :meth:`pumped_current`."""
+        """The records of :meth:`kwant_llg.coupled.PumpedLLG.observables` (keys
+        :data:`OBSERVABLES`), with I_p from :meth:`pumped_current`, and ``I_p_error``, the
+        :meth:`quadrature_error` of I_p. Warns once (:class:`QuadratureWarning`) when that
+        exceeds ``error_warn`` times the largest |I_p| recorded so far."""
         i_p, up, down = self.pumped_current()
+        err = self.quadrature_error()
+        self._max_current = max(self._max_current, abs(float(i_p)))
+        if (not self._warned and self.time > 0 and self._max_current > 0
+                and err > self._error_warn * self._max_current):
+            self._warned = True
+            warnings.warn(
+                f"tkwant's quadrature error of the pumped current is {err:.2g} at t = "
+                f"{self.time:g}, {err / self._max_current:.0%} of the largest |I_p| so far: "
+                f"raise the quadrature order (order={self._args['order']}, "
+                "--tkwant-order), split its intervals (subintervals) or refine during the run "
+                "(refine_every, --tkwant-refine-every).", QuadratureWarning, stacklevel=2)
         return dict(t=float(self.time), **self.watch.observables(self.m, self.hamiltonian),
-                    I_p=float(i_p), I_p_up=float(up), I_p_down=float(down))
+                    I_p=float(i_p), I_p_up=float(up), I_p_down=float(down),
+                    I_p_error=err)
 
     def adiabaticity(self, *, n_times=4, threshold=0.1, tol=1e-6):
         """How far this run is from the seed's adiabatic model, for the initial texture and

@@ -40,7 +40,7 @@ from ._common import KwantLLGError, SIGMA, SIGMA_0, check_finite, site_field
 from . import leads as _leads
 
 __all__ = ["GateDrive", "TimeDependentResult", "simulate", "time_dependent_builder",
-           "count_bound_states", "require_tkwant"]
+           "count_bound_states", "quadrature_error", "require_tkwant"]
 
 
 def require_tkwant():
@@ -209,6 +209,24 @@ def _parameter_matrices(fsyst, params, names):
     return mats
 
 
+def quadrature_error(state, operator):
+    """Σ over tkwant's Gauss–Kronrod momentum intervals of |G_n − K_2n+1| for ``operator``
+    (a scalar observable) at the state's current time.
+
+    The Gauss–Kronrod difference of each interval bounds the error of its Gauss estimate and,
+    for a smooth integrand, exceeds that of the Kronrod value tkwant returns. (tkwant's own
+    ``estimate_error`` scales QUADPACK's heuristic by ∫|f − f̄| dk, which for a current
+    saturates at the size of the one-body currents, O(1), however good the quadrature.)
+    """
+    total = 0.0
+    for interval in state.get_intervals():
+        if interval.quadrature != "kronrod":
+            continue
+        gauss, kronrod = state._evaluate_interval(interval, operator)
+        total = total + np.abs(np.asarray(gauss) - np.asarray(kronrod))
+    return float(np.max(total))
+
+
 def _lead_band_bottom(lead, params, num_k=801):
     """Lowest energy of a lead's bands (grid over k, refined by a parabola at the minimum)."""
     h0, v = _leads.lead_matrices(lead, params=params)
@@ -356,12 +374,16 @@ class TimeDependentResult:
     spin_density : ndarray (nt, num_sites, 3) or None
         ⟨σ⟩_i(t) (not s = σ/2), rows in ``fsyst.sites`` order.
     charge_density : ndarray (nt, num_sites) or None
+    current_error : ndarray (nt, num_leads)
+        Estimate of the momentum-quadrature error of ``current`` at each time
+        (:func:`quadrature_error`). It grows with time after the start: check it where the
+        result is used, not only at t = 0.
     num_states : int
-        Number of one-body scattering states tkwant evolved.
+        Number of one-body scattering states tkwant evolved (at the end).
     """
 
     def __init__(self, times, drive, energy, current, current_spin, spin_density,
-                 charge_density, num_states):
+                 charge_density, num_states, current_error=None):
         self.times = times
         self.drive = drive
         self.energy = energy
@@ -370,6 +392,7 @@ class TimeDependentResult:
         self.spin_density = spin_density
         self.charge_density = charge_density
         self.num_states = num_states
+        self.current_error = current_error
 
     def period_average(self, values, periods=1):
         """Average of ``values`` (first axis = time) over the last ``periods`` drive periods.
@@ -409,7 +432,8 @@ class TimeDependentResult:
 
 
 def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densities=True,
-             order=10, subintervals=1, refine=True, refine_tol=1e-5, check_bound_states=True):
+             order=10, subintervals=1, refine=True, refine_tol=1e-5, refine_every=None,
+             check_bound_states=True):
     """Evolve the zero-temperature many-body state of ``fsyst`` under ``drive`` with tkwant.
 
     Parameters
@@ -434,7 +458,14 @@ def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densitie
     subintervals : int
         Split each of tkwant's initial momentum intervals into this many.
     refine, refine_tol : bool, float
-        Let tkwant refine the quadrature at t = 0 to this absolute and relative tolerance.
+        Let tkwant refine the quadrature at t = 0 to this absolute and relative tolerance
+        (of the density).
+    refine_every : float, optional
+        Refine again every this many drive periods, to ``refine_tol`` of the current into
+        every lead (tkwant evolves the added one-body states from t = 0). After an abrupt
+        start the momentum integrand grows structure with time: a quadrature that is exact at
+        t = 0 can be off by tens of per cent in the periodic state (docs/theory.md, "tkwant's
+        quadrature in time"); :attr:`TimeDependentResult.current_error` shows it.
     check_bound_states : bool
         Refuse systems with bound states below the continuum at t = 0 (see module doc).
 
@@ -450,6 +481,9 @@ def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densitie
         raise KwantLLGError(f"The Fermi energy must be finite, got {energy!r}.")
     if not fsyst.leads:
         raise KwantLLGError("The system has no leads; tkwant's scattering states need leads.")
+    if refine_every is not None and not refine_every > 0:
+        raise KwantLLGError(f"refine_every must be a positive number of periods, got "
+                            f"{refine_every!r}.")
     params = dict(params)
     if magnetization in params:
         params[magnetization] = site_field(fsyst, params[magnetization])
@@ -491,10 +525,17 @@ def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densitie
     dens_ops = ([kwant.operator.Density(fsyst, onsite=s, sum=False) for s in (*SIGMA, SIGMA_0)]
                 if densities else [])
 
-    cur, dens = [], []
+    cur, dens, err = [], [], []
+    next_refine = np.inf if refine_every is None else refine_every * drive.period
     for t in times:
+        while next_refine <= t:
+            state.evolve(next_refine)
+            for ops in currents:
+                state.refine_intervals(atol=refine_tol, rtol=refine_tol, error_op=ops[0])
+            next_refine += refine_every * drive.period
         state.evolve(float(t))
         cur.append([[state.evaluate(op) for op in ops] for ops in currents])
+        err.append([quadrature_error(state, ops[0]) for ops in currents])
         if densities:
             dens.append([state.evaluate(op) for op in dens_ops])
     cur = check_finite(np.real(np.array(cur, dtype=complex)), "tkwant current")
@@ -507,4 +548,4 @@ def simulate(fsyst, drive, energy, times, *, params, magnetization="m", densitie
         charge = dens[:, 3]
     num_states = len(state.manybody_wavefunction.get_keys())
     return TimeDependentResult(times, drive, float(energy), current, current_spin, spin,
-                               charge, num_states)
+                               charge, num_states, current_error=np.array(err))
