@@ -59,7 +59,9 @@ def point_defaults(**overrides):
       ``tkwant_refine_tol`` or else 1e-4 of the pumped current; ``tkwant_tmax``,
       the time up to which tkwant prepares its boundary conditions, default the run's
       length: a run resumed with more periods needs it that large); the drive is switched
-      on at t = 0 from the equilibrium of H(m0, V(0)).
+      on at t = 0 from the equilibrium of H(m0, V(0)), abruptly or, with
+      ``tkwant_switch_on`` > 0, over that many periods (sin² ramp from the equilibrium of
+      H(m0, 0)).
 
     Floquet and tkwant electrons act through their full spin density (``equilibrium`` is
     True for them), step the LLG with RK4, and need leads along the far field
@@ -70,7 +72,7 @@ def point_defaults(**overrides):
                  equilibrium=False, velocity=False, electrons="adiabatic",
                  lead_magnetization=None, n_sidebands=None, resolve_tol=1e-3, floquet_tol=1e-6,
                  tkwant_order=40, tkwant_refine_tol=0.0, tkwant_refine_every=None,
-                 tkwant_tmax=None)
+                 tkwant_switch_on=0.0, tkwant_tmax=None)
     unknown = set(overrides) - set(point)
     if unknown:
         raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
@@ -152,7 +154,8 @@ def _make_dynamics(point):
     if mode == "td":
         from . import tdcoupled, tdref
         drive = tdref.GateDrive(point["omega"], {"V1": point["V"], "V2": point["V"]},
-                                phases={"V2": point["phi"]}, switch_on=0)
+                                phases={"V2": point["phi"]},
+                                switch_on=point.get("tkwant_switch_on", 0.0))
         refine_tol = point["tkwant_refine_tol"]
         every = point.get("tkwant_refine_every")           # absent in older run files
         return tdcoupled.TimeDependentLLG(
@@ -305,6 +308,9 @@ def _common_options(p, *, periods_default):
                    help="--electrons td: refine tkwant's quadrature of the pumped current "
                         "again every PERIODS drive periods (to --tkwant-refine-tol, else 1e-4); "
                         "the run file's I_p_error records its error estimate")
+    p.add_argument("--tkwant-switch-on", type=float, default=0.0, metavar="PERIODS",
+                   help="--electrons td: ramp the drive on over PERIODS periods (sin^2; "
+                        "default 0: abrupt, which kicks the texture at t = 0)")
     p.add_argument("--tkwant-tmax", type=float, default=None, metavar="T",
                    help="--electrons td: time up to which tkwant prepares its lead boundary "
                         "conditions (default: the run's length; a run to be resumed with "
@@ -401,6 +407,7 @@ def _base_point(args):
                           floquet_tol=args.floquet_tol, tkwant_order=args.tkwant_order,
                           tkwant_refine_tol=args.tkwant_refine_tol,
                           tkwant_refine_every=args.tkwant_refine_every,
+                          tkwant_switch_on=args.tkwant_switch_on,
                           tkwant_tmax=args.tkwant_tmax)
 
 

@@ -419,3 +419,23 @@ def test_floquet_run_resumes_bitwise(tmp_path, capsys, pumping_modules):
     import pickle
     state = pickle.loads(a.checkpoint)["dynamics"]
     assert state.num_solves >= 2                       # re-solved as the texture moved
+
+
+def test_tkwant_options_reach_the_dynamics():
+    """--tkwant-switch-on, --tkwant-refine-every and --tkwant-order reach TimeDependentLLG:
+    the drive is ramped (envelope 0 at t = 0, sin² over the given periods), the quadrature is
+    refined during the run at the given interval (to 1e-4 when no tolerance is given)."""
+    pytest.importorskip("tkwant", reason="tkwant (optional test dependency) is not installed")
+    from kwant_llg import cli, cli_pump
+    args = cli.build_parser().parse_args(
+        ["pump", "--size", "8", "6", "--no-relax", "--radius", "1.5", "--magnetic-leads",
+         "--electrons", "td", "--tkwant-order", "3", "--tkwant-switch-on", "0.5",
+         "--tkwant-refine-every", "0.25", "--periods", "1"])
+    point = cli_pump._base_point(args)
+    assert point["tkwant_switch_on"] == 0.5 and point["tkwant_refine_every"] == 0.25
+    dyn = cli_pump._make_dynamics(dict(point, omega=1.0))
+    assert dyn.drive.switch_on == 0.5
+    assert dyn.drive.envelope(0.0) == 0 and dyn.drive.envelope(np.pi / 2) == pytest.approx(0.5)
+    assert dyn._refine_every == pytest.approx(0.25 * 2 * np.pi)
+    assert dyn._args["order"] == 3 and dyn._args["refine_tol"] == 1e-4
+    assert cli_pump.point_defaults()["tkwant_order"] == 40
