@@ -213,8 +213,9 @@ def quadrature_error(state, operator):
     """Σ over tkwant's Gauss–Kronrod momentum intervals of |G_n − K_2n+1| for ``operator``
     (a scalar observable) at the state's current time.
 
-    The Gauss–Kronrod difference of each interval bounds the error of its Gauss estimate and,
-    for a smooth integrand, exceeds that of the Kronrod value tkwant returns. (tkwant's own
+    The Gauss–Kronrod difference of each interval estimates the error of its Gauss rule, and
+    for a resolved integrand overestimates that of the Kronrod value tkwant returns (2–30×
+    in docs/theory.md, "tkwant's quadrature in time"). (tkwant's own
     ``estimate_error`` scales QUADPACK's heuristic by ∫|f − f̄| dk, which for a current
     saturates at the size of the one-body currents, O(1), however good the quadrature.)
     """
@@ -376,8 +377,8 @@ class TimeDependentResult:
     charge_density : ndarray (nt, num_sites) or None
     current_error : ndarray (nt, num_leads)
         Estimate of the momentum-quadrature error of ``current`` at each time
-        (:func:`quadrature_error`). It grows with time after the start: check it where the
-        result is used, not only at t = 0.
+        (:func:`quadrature_error`). The error can grow after the drive starts: check it where
+        the result is used, not only at t = 0.
     num_states : int
         Number of one-body scattering states tkwant evolved (at the end).
     """
