@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from ._common import BandEdgeError, ConvergenceError, KwantLLGError
 from .greens import FrozenGreens, _SparseFactor
 from .pumping import PumpDrive
+from . import floquet_dyson as _dyson
 from .solution import ldos_from_states, spin_density_from_states
 
 __all__ = ["FloquetSolution", "FloquetCharge", "FloquetCache", "floquet_solve",
@@ -188,7 +189,7 @@ def floquet_matrix(greens, m, drive, energy, n_sidebands, *, onsite_values=None,
 
 
 def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
-                  check_band_edge=True, cache=None):
+                  check_band_edge=True, cache=None, method="auto"):
     """Floquet scattering states of a periodically driven frozen texture at energy E.
 
     Parameters
@@ -212,6 +213,12 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         quadrature cut at the band edges.
     cache : FloquetCache, optional
         Lead data and symbolic factorisation shared with other solves of ``greens``.
+    method : {"auto", "direct", "dyson"}
+        "direct": one sparse factorisation of the whole (2N+1)-block Floquet matrix.
+        "dyson": 2N+1 frozen factorisations and the Floquet problem projected on the
+        orbitals the drive acts on (:mod:`kwant_llg.floquet_dyson`; the same truncated
+        problem, equal to rounding). "auto" takes "dyson" when the drive acts on at most
+        a quarter of the orbitals and N ≥ 1.
 
     Returns
     -------
@@ -231,8 +238,8 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         raise KwantLLGError("The FloquetCache belongs to another FrozenGreens.")
     lead_data = _sideband_lead_data(greens, energy, drive.omega, n_sidebands, check_band_edge,
                                     cache)
-    rows, cols, data, size = floquet_matrix(greens, m, drive, energy, n_sidebands,
-                                            onsite_values=onsite_values, lead_data=lead_data)
+    if method not in ("auto", "direct", "dyson"):
+        raise KwantLLGError(f"method must be 'auto', 'direct' or 'dyson', got {method!r}.")
     norb = 2 * greens.num_sites
     zero = lead_data[n_sidebands]
     widths = [w.shape[1] for _, w, _ in zero]
@@ -240,13 +247,28 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
     source = np.zeros((norb, starts[-1]), dtype=complex)
     for lead, (orbs, (_, w, _)) in enumerate(zip(greens.lead_orbitals, zero)):
         source[orbs, starts[lead]:starts[lead + 1]] = w
-    rhs = np.zeros((size, starts[-1]), dtype=complex)
-    rhs[n_sidebands * norb:(n_sidebands + 1) * norb] = source
-    backend = greens._factor.backend
-    factor = (_SparseFactor(rows, cols, size, backend) if cache is None
-              else cache.factor(rows, cols, size))
-    solve = factor.factor(data)
-    psi = np.asarray(solve(rhs)).reshape(size, -1) if rhs.shape[1] else rhs
+    orbitals, hp = _dyson.drive_support(_drive_blocks(greens, drive))
+    if method == "auto":
+        method = "dyson" if n_sidebands and 4 * len(orbitals) <= norb else "direct"
+    if method == "dyson":
+        m = greens.magnetization_array(m)
+        datas = [greens._full_data(energy + n * drive.omega, m, lead_data[k], onsite_values)
+                 for k, n in enumerate(range(-n_sidebands, n_sidebands + 1))]
+        factor = (_SparseFactor(greens._rows, greens._cols, norb, greens._factor.backend)
+                  if cache is None else cache.factor(greens._rows, greens._cols, norb))
+        psi = _dyson.dyson_states(datas, factor, norb, orbitals, hp, source)
+        psi = psi.reshape((2 * n_sidebands + 1) * norb, -1)
+    else:
+        rows, cols, data, size = floquet_matrix(greens, m, drive, energy, n_sidebands,
+                                                onsite_values=onsite_values,
+                                                lead_data=lead_data)
+        rhs = np.zeros((size, starts[-1]), dtype=complex)
+        rhs[n_sidebands * norb:(n_sidebands + 1) * norb] = source
+        backend = greens._factor.backend
+        factor = (_SparseFactor(rows, cols, size, backend) if cache is None
+                  else cache.factor(rows, cols, size))
+        solve = factor.factor(data)
+        psi = np.asarray(solve(rhs)).reshape(size, -1) if rhs.shape[1] else rhs
     if not np.all(np.isfinite(psi)):
         raise KwantLLGError("The Floquet solve returned non-finite values (singular Floquet "
                             "matrix: a bound state at some E + nω?); shift the energy slightly.")
