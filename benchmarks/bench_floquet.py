@@ -7,26 +7,30 @@ Run:  .venv/bin/python benchmarks/bench_floquet.py [--sizes 10 20 40] [--sideban
 For the seed's device (L×L, J = 2, skyrmion of radius L/5 at the centre, gates on columns
 0 and 4, E = 1.9, drive V = 0.8, ω = 1, φ = π/2) the table gives, per L and N:
 
-* ``floquet``: :func:`kwant_llg.floquet.floquet_solve` (lead data at the 2N+1 sideband
-  energies, assembly, one sparse LU of the (2N+1)-block Floquet matrix, solve for all
-  incoming channels);
+* ``direct``: :func:`kwant_llg.floquet.floquet_solve` with ``method="direct"`` (assembly,
+  one sparse LU of the (2N+1)-block Floquet matrix, solve for all incoming channels);
+  ``dyson``: ``method="dyson"`` (2N+1 frozen factorisations, the problem projected on the
+  gate orbitals; the default for this device), with the largest relative difference of ψ;
+  lead data cached in both (the first, uncached call is ``first``);
 * ``frozen``: one :meth:`FrozenGreens.solve` (same lead data cached; factorisation + solve
   for all incoming channels) and the stock way, ``kwant.wave_function`` (all modes of both
   leads, rebuilding lead modes and factorising);
-* ``ratio`` = floquet / ((2N+1) × frozen): about 1 means the sideband structure costs what
-  2N+1 independent frozen solves would.
+* ``dyson/((2N+1) frozen)``: about 1 means the sideband structure costs what 2N+1
+  independent frozen solves would.
 
 Times are CPU times (``time.process_time``), medians of ``--repeat`` runs; lead data are
 cached after the first run (the first, uncached time is reported separately).
 
 ``--density L×W ...`` instead times one periodic Floquet density of the driven Fermi sea
 (:func:`kwant_llg.floquet_sea.floquet_density`, leads along +z, 9 phases, ``--tol``) on
-each device: with a cold :class:`~kwant_llg.floquet.FloquetCache` ("first"), and again for
-a texture moved by 0.1 a with the warm cache ("re-solve", as in ``FloquetLLG``). The stock
-way gets the lead self-energies of every sideband of every node from Kwant
-(``lead.selfenergy(E + nω, params=...)``); its time is the re-solve time (the Floquet
-factorisations) plus the measured cost of Kwant's self-energies of all leads times the
-number of sideband energies, (2N+1) × nodes.
+each device, with each solve method: with a cold :class:`~kwant_llg.floquet.FloquetCache`
+("first"), and again for a texture moved by 0.1 a with the warm cache ("re-solve", as in
+``FloquetLLG``); "frozen reuse" is the share of frozen solves the dyson method took from
+the cache, "max|diff|" the largest difference of the two methods' spin densities and
+currents. The stock way gets the lead self-energies of every sideband of every node from
+Kwant (``lead.selfenergy(E + nω, params=...)``); its time is the direct re-solve time (the
+Floquet factorisations) plus the measured cost of Kwant's self-energies of all leads times
+the number of sideband energies, (2N+1) × nodes; the ratios are against the dyson times.
 
 ``--quadrature LxW`` compares the panel rules of that density (Gauss–Kronrod, the default,
 and Gauss–Legendre) at tolerances 1e-4, 1e-6, 1e-8 against a 32-point Gauss–Legendre
@@ -74,8 +78,9 @@ def main():
     if args.orderings:
         return orderings_table(args)
     drive = PumpDrive(0.8, 1.0, np.pi / 2)
-    print(f"{'L':>4} {'N':>3} {'floquet [s]':>12} {'first [s]':>10} {'frozen [s]':>11} "
-          f"{'wave_function [s]':>18} {'ratio':>6} {'truncation':>11}")
+    print(f"{'L':>4} {'N':>3} {'direct [s]':>11} {'dyson [s]':>10} {'first [s]':>10} "
+          f"{'frozen [s]':>11} {'wave_function [s]':>18} {'direct/dyson':>13} "
+          f"{'dyson/((2N+1) frozen)':>22} {'max|diff|':>10} {'truncation':>11}")
     for size in args.sizes:
         fsyst = devices.skyrmion_device(size, size).finalized()
         params = devices.seed_params()
@@ -85,16 +90,22 @@ def main():
         kparams = dict(params, m=kl._common.site_field(fsyst, m))
         stock = timed(lambda: [kwant.wave_function(fsyst, args.energy, params=kparams)(a)
                                for a in range(2)], max(1, args.repeat // 2))
+        cache = floquet.FloquetCache(greens)
         for n in args.sidebands:
+            kw = dict(drive=drive, energy=args.energy, n_sidebands=n, cache=cache)
             t0 = time.process_time()
-            sol = floquet.floquet_solve(greens, m, drive=drive, energy=args.energy,
-                                        n_sidebands=n)
+            sol = floquet.floquet_solve(greens, m, method="direct", **kw)
             first = time.process_time() - t0
-            fl = timed(lambda: floquet.floquet_solve(greens, m, drive=drive,
-                                                     energy=args.energy, n_sidebands=n),
-                       args.repeat)
-            print(f"{size:4d} {n:3d} {fl:12.3f} {first:10.3f} {frozen:11.4f} {stock:18.3f} "
-                  f"{fl / ((2 * n + 1) * frozen):6.2f} {sol.truncation:11.2e}")
+            ref = floquet.floquet_solve(greens, m, method="dyson", **kw)
+            diff = np.abs(sol.psi - ref.psi).max() / np.abs(sol.psi).max()
+            direct = timed(lambda: floquet.floquet_solve(greens, m, method="direct", **kw),
+                           args.repeat)
+            dyson = timed(lambda: floquet.floquet_solve(greens, m, method="dyson", **kw),
+                          args.repeat)
+            print(f"{size:4d} {n:3d} {direct:11.3f} {dyson:10.3f} {first:10.3f} "
+                  f"{frozen:11.4f} {stock:18.3f} {direct / dyson:13.1f} "
+                  f"{dyson / ((2 * n + 1) * frozen):22.2f} {diff:10.1e} "
+                  f"{sol.truncation:11.2e}")
 
 
 def density_table(args):
@@ -102,8 +113,10 @@ def density_table(args):
     from kwant_llg.floquet_sea import floquet_density
     drive = PumpDrive(0.8, 1.0, np.pi / 2)
     phases = 2 * np.pi * np.arange(9) / 9
-    print(f"{'device':>7} {'N':>3} {'nodes':>6} {'lead energies':>14} {'first [s]':>10} "
-          f"{'re-solve [s]':>13} {'stock [s]':>10} {'stock/first':>12} {'stock/re-solve':>15}")
+    print(f"{'device':>7} {'N':>3} {'nodes':>6} {'lead energies':>14} "
+          f"{'direct first/re-solve [s]':>26} {'dyson first/re-solve [s]':>25} "
+          f"{'frozen reuse':>13} {'max|diff|':>10} {'stock [s]':>10} {'stock/first':>12} "
+          f"{'stock/re-solve':>15}")
     for spec in args.density:
         L, W = (int(x) for x in spec.lower().split("x"))
         fsyst = devices.skyrmion_device(L, W, lead_magnetization=(0, 0, 1)).finalized()
@@ -112,25 +125,36 @@ def density_table(args):
         m = textures.skyrmion(fsyst, center, min(L, W) / 4)
         moved = textures.skyrmion(fsyst, (center[0] + 0.1, center[1]), min(L, W) / 4)
         for n in args.sidebands:
-            greens = kl.FrozenGreens(fsyst, params=params, onsite_parameters=("V1", "V2"))
-            cache = FloquetCache(greens)
-            kw = dict(drive=drive, mu=args.energy, n_sidebands=n, phases=phases, tol=args.tol,
-                      max_points=20000, cache=cache)
-            t0 = time.process_time()
-            fd = floquet_density(greens, m, **kw)
-            first = time.process_time() - t0
-            t0 = time.process_time()
-            floquet_density(greens, moved, **kw)
-            warm = time.process_time() - t0
+            times, results = {}, {}
+            for method in ("direct", "dyson"):
+                greens = kl.FrozenGreens(fsyst, params=params, onsite_parameters=("V1", "V2"))
+                cache = FloquetCache(greens)
+                kw = dict(drive=drive, mu=args.energy, n_sidebands=n, phases=phases,
+                          tol=args.tol, max_points=20000, cache=cache, method=method)
+                t0 = time.process_time()
+                fd = floquet_density(greens, m, **kw)
+                first = time.process_time() - t0
+                t0 = time.process_time()
+                floquet_density(greens, moved, **kw)
+                times[method] = (first, time.process_time() - t0)
+                results[method] = fd
+            reuse = cache.frozen_hits / max(1, cache.frozen_hits + cache.frozen_misses)
+            diff = max(np.abs(results["direct"].spin - results["dyson"].spin).max(),
+                       np.abs(results["direct"].current - results["dyson"].current).max())
             sample = np.linspace(-1.5, 1.5, 21) + 0.0123     # Kwant's self-energies, all leads
             t0 = time.process_time()
             for e in sample:
                 for lead in fsyst.leads:
                     lead.selfenergy(e, params=params)
             per_energy = (time.process_time() - t0) / len(sample)
-            stock = warm + per_energy * (2 * n + 1) * fd.evaluations
-            print(f"{L:>3}x{W:<3} {n:3d} {fd.evaluations:6d} {len(cache):14d} {first:10.1f} "
-                  f"{warm:13.1f} {stock:10.1f} {stock / first:12.1f} {stock / warm:15.1f}")
+            # stock: the direct Floquet factorisations, Kwant's self-energies at every
+            # sideband energy of every node
+            stock = times["direct"][1] + per_energy * (2 * n + 1) * fd.evaluations
+            first, warm = times["dyson"]
+            print(f"{L:>3}x{W:<3} {n:3d} {fd.evaluations:6d} {len(cache):14d} "
+                  f"{times['direct'][0]:12.1f} / {times['direct'][1]:<11.1f} "
+                  f"{first:12.1f} / {warm:<10.1f} {reuse:13.2f} {diff:10.1e} {stock:10.1f} "
+                  f"{stock / first:12.1f} {stock / warm:15.1f}")
 
 
 def _density_device(spec):

@@ -231,7 +231,8 @@ def _kronrod_panel(seg, a, b):
     return z, (half * wk).reshape(shape) * fw, (half * wg).reshape(shape) * fw
 
 
-def _integrate(segments, evaluate, contract, n, tol, max_points, what, *, rule="gauss"):
+def _integrate(segments, evaluate, contract, n, tol, max_points, what, *, rule="gauss",
+               first_pass=None):
     """Adaptive panels on all segments; returns (value, error, evaluations).
 
     ``evaluate(z)`` gives the integrand at the nodes, ``contract(w, values)`` the real
@@ -242,6 +243,11 @@ def _integrate(segments, evaluate, contract, n, tol, max_points, what, *, rule="
     to degree 22; the estimate is the error of the 7-point rule, pessimistic for smooth
     integrands). Panels with the largest error are bisected until the sum of the errors is
     below ``tol``.
+
+    ``first_pass(tasks)``, optional, computes the first panel of every segment at once (in
+    whatever order of the nodes suits the integrand): ``tasks`` is a list of ``(z, (w_fine,
+    w_coarse))``, and it returns ``[(Σ_k w_fine_k values_k, Σ_k w_coarse_k values_k), ...]``
+    contracted like ``contract``.
     """
     m = max(1, (3 * n) // 4)
     count = 0
@@ -265,8 +271,25 @@ def _integrate(segments, evaluate, contract, n, tol, max_points, what, *, rule="
             err = float(np.abs(fine - contract(wc, vals[n:])).max(initial=0.0))
         heapq.heappush(heap, (-err, next(ticket), k, a, b, fine))
 
-    for k, seg in enumerate(segments):
-        panel(k, seg.a, seg.b)
+    if first_pass is None:
+        for k, seg in enumerate(segments):
+            panel(k, seg.a, seg.b)
+    else:
+        tasks = []
+        for seg in segments:
+            if rule == "kronrod":
+                z, wf, wc = _kronrod_panel(seg, seg.a, seg.b)
+            else:
+                zf, wf = _panel_rule(seg, seg.a, seg.b, n)
+                zc, wc = _panel_rule(seg, seg.a, seg.b, m)
+                z = np.concatenate([zf, zc])
+                wf, wc = (np.concatenate([wf, np.zeros_like(wc)]),
+                          np.concatenate([np.zeros_like(wf), wc]))
+            tasks.append((z, (wf, wc)))
+            count += len(z)
+        for k, (seg, (fine, coarse)) in enumerate(zip(segments, first_pass(tasks))):
+            err = float(np.abs(fine - coarse).max(initial=0.0))
+            heapq.heappush(heap, (-err, next(ticket), k, seg.a, seg.b, fine))
     while True:
         error = sum(-p[0] for p in heap)
         if error <= tol:

@@ -29,6 +29,7 @@ scattering states at one energy follows from the lead self-energies; the derivat
 the adiabatic limit are in docs/theory.md ("Floquet scattering for periodic gate driving").
 """
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -75,12 +76,18 @@ class FloquetCache:
       texture: a re-solve for a moved texture at the same nodes needs no lead computation.
     * The symbolic analysis (ordering) of the sparse Floquet matrix, whose pattern depends
       only on the system, the drive and N.
+    * For ``method="dyson"``, the frozen solves G(E_n)[:, g] and G(E_n) W at the sideband
+      energies (same grid), for the texture and static gate offsets of the last solve:
+      a solve at E + ω then reuses 2N of the 2N+1 frozen solves of the one at E. They are
+      dropped when the texture or the offsets change.
 
     Parameters
     ----------
     greens : FrozenGreens
     max_mib : float
         Memory budget of the lead data (least recently used energies are dropped).
+    frozen_mib : float
+        Memory budget of the frozen solves (same rule).
 
     Attributes
     ----------
@@ -88,15 +95,50 @@ class FloquetCache:
         Lead-data lookups served from the cache and computed.
     """
 
-    def __init__(self, greens, *, max_mib=1024.0):
+    def __init__(self, greens, *, max_mib=1024.0, frozen_mib=1024.0):
         if not isinstance(greens, FrozenGreens):
             raise KwantLLGError(f"greens must be a FrozenGreens, got {type(greens).__name__}.")
-        if not max_mib > 0:
-            raise KwantLLGError(f"max_mib must be positive, got {max_mib!r}.")
+        for name, value in (("max_mib", max_mib), ("frozen_mib", frozen_mib)):
+            if not (np.isscalar(value) and value > 0):
+                raise KwantLLGError(f"{name} must be positive, got {value!r}.")
         self.greens, self.max_bytes = greens, float(max_mib) * 2 ** 20
         self._data, self._bytes = OrderedDict(), 0
         self._factors = {}
         self.hits = self.misses = 0
+        self.frozen_max_bytes = float(frozen_mib) * 2 ** 20
+        self._frozen, self._frozen_bytes, self._token = OrderedDict(), 0, None
+        self.frozen_hits = self.frozen_misses = 0
+
+    def _frozen_token(self, m, onsite_values, orbitals):
+        """What the frozen solves depend on besides the energy (texture, offsets, support)."""
+        digest = hashlib.blake2b(np.ascontiguousarray(m, dtype=float).tobytes(),
+                                 digest_size=16)
+        digest.update(np.asarray(orbitals, dtype=np.int64).tobytes())
+        for name, value in sorted((onsite_values or {}).items()):
+            digest.update(repr((name, float(value))).encode())
+        return digest.hexdigest()
+
+    def _frozen_get(self, energy, token):
+        if token != self._token:
+            self._frozen.clear()
+            self._frozen_bytes, self._token = 0, token
+        key = int(round(float(energy) * 1e11))
+        entry = self._frozen.get(key)
+        if entry is None:
+            self.frozen_misses += 1
+            return None
+        self._frozen.move_to_end(key)
+        self.frozen_hits += 1
+        return entry[0]
+
+    def _frozen_put(self, energy, token, entry):
+        if token != self._token:
+            return
+        size = sum(x.nbytes for x in entry if x is not None)
+        self._frozen[int(round(float(energy) * 1e11))] = (entry, size)
+        self._frozen_bytes += size
+        while self._frozen_bytes > self.frozen_max_bytes and len(self._frozen) > 1:
+            self._frozen_bytes -= self._frozen.popitem(last=False)[1][1]
 
     def __len__(self):
         return len(self._data)
@@ -135,6 +177,7 @@ class FloquetCache:
         # the MUMPS contexts cannot be pickled; the lead data are kept
         state = self.__dict__.copy()
         state["_factors"] = {}
+        state["_frozen"], state["_frozen_bytes"], state["_token"] = OrderedDict(), 0, None
         return state
 
 
@@ -152,6 +195,16 @@ def _sideband_lead_data(greens, energy, omega, n_sidebands, check_band_edge=True
                 "singular there. Shift the energy or the frequency slightly (the observables "
                 "are continuous across the edge).") from err
     return data
+
+
+def _sources(greens, data):
+    """Incoming waves W of all channels at one energy, (num_orbitals, channels)."""
+    widths = [w.shape[1] for _, w, _ in data]
+    starts = np.concatenate([[0], np.cumsum(widths)])
+    source = np.zeros((2 * greens.num_sites, starts[-1]), dtype=complex)
+    for lead, (orbs, (_, w, _)) in enumerate(zip(greens.lead_orbitals, data)):
+        source[orbs, starts[lead]:starts[lead + 1]] = w
+    return source
 
 
 def _drive_blocks(greens, drive):
@@ -241,22 +294,33 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
     if method not in ("auto", "direct", "dyson"):
         raise KwantLLGError(f"method must be 'auto', 'direct' or 'dyson', got {method!r}.")
     norb = 2 * greens.num_sites
-    zero = lead_data[n_sidebands]
-    widths = [w.shape[1] for _, w, _ in zero]
-    starts = np.concatenate([[0], np.cumsum(widths)])
-    source = np.zeros((norb, starts[-1]), dtype=complex)
-    for lead, (orbs, (_, w, _)) in enumerate(zip(greens.lead_orbitals, zero)):
-        source[orbs, starts[lead]:starts[lead + 1]] = w
+    source = _sources(greens, lead_data[n_sidebands])
+    starts = np.concatenate([[0], np.cumsum([w.shape[1] for _, w, _ in
+                                             lead_data[n_sidebands]])])
     orbitals, hp = _dyson.drive_support(_drive_blocks(greens, drive))
     if method == "auto":
         method = "dyson" if n_sidebands and 4 * len(orbitals) <= norb else "direct"
     if method == "dyson":
         m = greens.magnetization_array(m)
-        datas = [greens._full_data(energy + n * drive.omega, m, lead_data[k], onsite_values)
-                 for k, n in enumerate(range(-n_sidebands, n_sidebands + 1))]
         factor = (_SparseFactor(greens._rows, greens._cols, norb, greens._factor.backend)
                   if cache is None else cache.factor(greens._rows, greens._cols, norb))
-        psi = _dyson.dyson_states(datas, factor, norb, orbitals, hp, source)
+        token = None if cache is None else cache._frozen_token(m, onsite_values, orbitals)
+        frozen = []
+        for k, n in enumerate(range(-n_sidebands, n_sidebands + 1)):
+            e_n = energy + n * drive.omega
+            entry = None if cache is None else cache._frozen_get(e_n, token)
+            if entry is None:
+                # with a cache, every energy keeps its undriven state too: it is sideband 0
+                # of the solve at E + nω
+                src = (source if k == n_sidebands else
+                       None if cache is None else _sources(greens, lead_data[k]))
+                entry = _dyson.frozen_columns(
+                    factor, greens._full_data(e_n, m, lead_data[k], onsite_values), norb,
+                    orbitals, src)
+                if cache is not None:
+                    cache._frozen_put(e_n, token, entry)
+            frozen.append(entry)
+        psi = _dyson.dyson_states(frozen, orbitals, hp)
         psi = psi.reshape((2 * n_sidebands + 1) * norb, -1)
     else:
         rows, cols, data, size = floquet_matrix(greens, m, drive, energy, n_sidebands,

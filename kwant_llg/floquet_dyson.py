@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from ._common import KwantLLGError
 
-__all__ = ["drive_support", "dyson_states"]
+__all__ = ["drive_support", "frozen_columns", "dyson_states"]
 
 
 def drive_support(blocks):
@@ -49,39 +49,44 @@ def drive_support(blocks):
     return orbitals, hp
 
 
-def dyson_states(factor_data, factor, norb, orbitals, hp, source):
+def frozen_columns(factor, data, norb, orbitals, source):
+    """Frozen solve at one sideband energy: (G[:, g], G W or None) from the nonzeros of A_n.
+
+    ``source`` (norb, channels) or None: the incoming waves at this energy (needed in
+    sideband 0, and kept for reuse when the energy is sideband 0 of another solve).
+    """
+    ng = len(orbitals)
+    unit = sp.csc_matrix((np.ones(ng, dtype=complex), (orbitals, np.arange(ng))),
+                         shape=(norb, ng))
+    solve = factor.factor(data)
+    nch = 0 if source is None else source.shape[1]
+    rhs = unit if source is None else sp.hstack([unit, sp.csc_matrix(source)], format="csc")
+    if rhs.shape[1]:
+        x = np.asarray(solve(rhs)).reshape(norb, ng + nch)
+    else:
+        x = np.zeros((norb, 0), dtype=complex)
+    if not np.all(np.isfinite(x)):
+        raise KwantLLGError("A frozen solve at some sideband energy returned non-finite values "
+                            "(a bound state at E + nω?); shift the energy slightly.")
+    return x[:, :ng], (None if source is None else x[:, ng:])
+
+
+def dyson_states(frozen, orbitals, hp):
     """Sideband components ψ_n (2N+1, norb, channels) of the Floquet scattering states.
 
     Parameters
     ----------
-    factor_data : list of arrays
-        Nonzeros of A_n for n = −N…N on the frozen pattern of ``factor``.
-    factor : _SparseFactor
-        Sparse factorisation of the frozen pattern (refactorised for every sideband).
-    norb : int
+    frozen : list of (G_n[:, g], ψ^0 or None) for n = −N…N
+        From :func:`frozen_columns`; ψ^0 = G_0 W is needed in sideband 0.
     orbitals, hp : from :func:`drive_support`
-    source : ndarray (norb, channels)
-        Incoming waves W of all channels in sideband 0.
     """
-    nb = len(factor_data)
-    ng, nch = len(orbitals), source.shape[1]
+    nb = len(frozen)
     n0 = nb // 2
-    unit = sp.csc_matrix((np.ones(ng, dtype=complex), (orbitals, np.arange(ng))),
-                         shape=(norb, ng))
-    cols, psi0 = [], None
-    for k, data in enumerate(factor_data):
-        solve = factor.factor(data)
-        if k == n0:
-            rhs = sp.hstack([unit, sp.csc_matrix(source)], format="csc")
-            x = np.asarray(solve(rhs)).reshape(norb, ng + nch)
-            cols.append(x[:, :ng])
-            psi0 = x[:, ng:]
-        else:
-            cols.append(np.asarray(solve(unit)).reshape(norb, ng))
-    if not all(np.all(np.isfinite(c)) for c in cols) or not np.all(np.isfinite(psi0)):
-        raise KwantLLGError("A frozen solve at some sideband energy returned non-finite values "
-                            "(a bound state at E + nω?); shift the energy slightly.")
-    if ng == 0 or nb == 1:
+    cols = [c for c, _ in frozen]
+    psi0 = frozen[n0][1]
+    norb, nch = psi0.shape
+    ng = len(orbitals)
+    if ng == 0 or nb == 1 or nch == 0:
         psi = np.zeros((nb, norb, nch), dtype=complex)
         psi[n0] = psi0
         return psi

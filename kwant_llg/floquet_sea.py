@@ -91,7 +91,7 @@ def _phases(phases):
 
 def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
                     quadrature="kronrod", n_points=16, max_points=4000, onsite_values=None,
-                    cache=None):
+                    cache=None, method="auto"):
     """Periodic density ρ(t) of the driven Fermi sea at T = 0 (module docstring).
 
     Parameters
@@ -123,6 +123,10 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
         Lead data and symbolic factorisation kept between calls (pass the same one for
         every texture of a time loop: the nodes do not depend on the texture until the
         adaptive subdivision changes, so a re-solve computes no lead data).
+    method : {"auto", "direct", "dyson"}
+        How each Floquet solve is done (:func:`kwant_llg.floquet.floquet_solve`). The first
+        panel of every piece is evaluated node by node along chains E, E + ω, …, so that
+        with "dyson" consecutive solves share 2N of their 2N+1 frozen solves.
 
     The time-resolved current into every lead (total and, for leads that conserve σ_z, per
     spin) is integrated over the same energies from the Floquet currents of each energy
@@ -187,7 +191,7 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
         # never on a band edge, so the guard (a third of the mode computations) is skipped
         sol = floquet_solve(greens, m, drive=drive, energy=float(e), n_sidebands=n_sidebands,
                             onsite_values=onsite_values, check_band_edge=False,
-                            cache=cache)
+                            cache=cache, method=method)
         truncation[0] = max(truncation[0], sol.truncation)
         psi = np.einsum("tn,nac->tac", phase_factor, sol.psi)       # ψ(t) per phase
         psi = psi.reshape(len(phases), -1, 2, psi.shape[-1])
@@ -203,9 +207,28 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
     def contract(w, vals):
         return np.einsum("k,k...->...", w.real, vals)
 
+    def first_pass(tasks):
+        # the first panels of all pieces at once, node by node in chains E, E + ω, E + 2ω…
+        # (nodes of shifted panels): consecutive solves then share 2N of their 2N+1
+        # sideband energies, and the frozen solves of method="dyson" are reused
+        nodes = [(k, j, float(z.real)) for k, (zs, _) in enumerate(tasks)
+                 for j, z in enumerate(zs)]
+        residue = [np.round(np.mod(e - mu, omega) / omega, 8) % 1.0 for _, _, e in nodes]
+        order = sorted(range(len(nodes)), key=lambda i: (residue[i], nodes[i][2]))
+        sums = [None] * len(tasks)
+        for i in order:
+            k, j, e = nodes[i]
+            val = density_at(e)
+            (wf, wc) = tasks[k][1]
+            if sums[k] is None:
+                sums[k] = [np.zeros_like(val), np.zeros_like(val)]
+            sums[k][0] += wf[j].real * val
+            sums[k][1] += wc[j].real * val
+        return sums
+
     value, error, count = _contour._integrate(
         segments, evaluate, contract, n_points, tol, max_points,
-        "Fermi-sea integral of the Floquet density", rule=quadrature)
+        "Fermi-sea integral of the Floquet density", rule=quadrature, first_pass=first_pass)
     nd = len(phases) * greens.num_sites * 4
     dens = value[:nd].reshape(len(phases), greens.num_sites, 4)
     cur = value[nd:].reshape(len(phases), num_leads, len(parts))

@@ -177,6 +177,8 @@ def test_cache_bad_input(setup):
                               cache=floquet.FloquetCache(other))
     with pytest.raises(KwantLLGError, match="max_mib"):
         floquet.FloquetCache(greens, max_mib=0)
+    with pytest.raises(KwantLLGError, match="frozen_mib"):
+        floquet.FloquetCache(greens, frozen_mib=-1)
     with pytest.raises(KwantLLGError, match="FrozenGreens"):
         floquet.FloquetCache(fsyst)
 

@@ -208,3 +208,26 @@ def test_kronrod_and_gauss_panels_agree(setup):
     assert np.abs(kronrod.current - gauss.current).max() < 2e-6
     with pytest.raises(KwantLLGError, match="quadrature"):
         floquet_density(greens, m, quadrature="simpson", **kw)
+
+
+def test_dyson_solves_give_the_same_density(setup):
+    """method="dyson" (frozen solves reused along the chains E, E + ω, … of the first
+    panels) gives the density of the direct Floquet solves to rounding; the frozen solves
+    of one texture are not reused for another (a warm cache gives what a fresh one does)."""
+    fsyst, m, greens = setup
+    kw = dict(drive=PumpDrive(AMP, 0.4, PHI), mu=EF, n_sidebands=3, phases=[0.0, 2.0],
+              tol=1e-4)
+    direct = floquet_density(greens, m, method="direct", **kw)
+    cache = kl.floquet.FloquetCache(greens)
+    dyson = floquet_density(greens, m, method="dyson", cache=cache, **kw)
+    assert dyson.evaluations == direct.evaluations
+    assert np.abs(dyson.spin - direct.spin).max() < 1e-12
+    assert np.abs(dyson.current - direct.current).max() < 1e-12
+    # 7 sideband energies per solve; along a chain 6 of them come from the previous solve
+    assert cache.frozen_hits > 0.4 * (cache.frozen_hits + cache.frozen_misses)
+    moved = textures.skyrmion(fsyst, center=(2.1, 0.5), radius=1.5)
+    warm = floquet_density(greens, moved, method="dyson", cache=cache, **kw)
+    fresh = floquet_density(greens, moved, method="dyson",
+                            cache=kl.floquet.FloquetCache(greens), **kw)
+    assert np.array_equal(warm.spin, fresh.spin)
+    assert np.abs(warm.spin - dyson.spin).max() > 1e-3
