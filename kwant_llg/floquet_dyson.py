@@ -50,7 +50,9 @@ def drive_support(blocks):
 
 
 def frozen_columns(factor, data, norb, orbitals, source):
-    """Frozen solve at one sideband energy: (G[:, g], G W or None) from the nonzeros of A_n.
+    """Frozen solve at one sideband energy: (G[:, g], G W or None, (G[g, g])^{−1}).
+
+    From the nonzeros of A_n.
 
     ``source`` (norb, channels) or None: the incoming waves at this energy (needed in
     sideband 0, and kept for reuse when the energy is sideband 0 of another solve).
@@ -68,7 +70,13 @@ def frozen_columns(factor, data, norb, orbitals, source):
     if not np.all(np.isfinite(x)):
         raise KwantLLGError("A frozen solve at some sideband energy returned non-finite values "
                             "(a bound state at E + nω?); shift the energy slightly.")
-    return x[:, :ng], (None if source is None else x[:, ng:])
+    try:
+        dblock = la.inv(x[orbitals, :ng]) if ng else np.zeros((0, 0), dtype=complex)
+    except la.LinAlgError as err:
+        raise KwantLLGError("The frozen Green's function on the driven orbitals is singular "
+                            "at some E + nω; shift the energy slightly or use "
+                            "method='direct'.") from err
+    return x[:, :ng], (None if source is None else x[:, ng:]), dblock
 
 
 def dyson_states(frozen, orbitals, hp):
@@ -76,13 +84,13 @@ def dyson_states(frozen, orbitals, hp):
 
     Parameters
     ----------
-    frozen : list of (G_n[:, g], ψ^0 or None) for n = −N…N
+    frozen : list of (G_n[:, g], ψ^0 or None, D_n) for n = −N…N
         From :func:`frozen_columns`; ψ^0 = G_0 W is needed in sideband 0.
     orbitals, hp : from :func:`drive_support`
     """
     nb = len(frozen)
     n0 = nb // 2
-    cols = [c for c, _ in frozen]
+    cols = [c for c, _, _ in frozen]
     psi0 = frozen[n0][1]
     norb, nch = psi0.shape
     ng = len(orbitals)
@@ -92,7 +100,7 @@ def dyson_states(frozen, orbitals, hp):
         return psi
     hm = hp.conj().T
     try:
-        dblocks = [la.inv(c[orbitals]) for c in cols]
+        dblocks = [d for _, _, d in frozen]
         # block elimination in n: S_n = D_n − H_{+1} S_{n−1}^{−1} H_{−1}, b̂_n = b_n +
         # H_{+1} S_{n−1}^{−1} b̂_{n−1}; then u_n = S_n^{−1}(b̂_n + H_{−1} u_{n+1})
         rhs0 = dblocks[n0] @ psi0[orbitals]

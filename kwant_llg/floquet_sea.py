@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import KwantLLGError, SIGMA, check_finite
+from ._common import KwantLLGError, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
 from .floquet import FloquetCache, _check_inputs, floquet_solve
@@ -176,7 +176,6 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
         return _contour._Segment(0.0, np.pi, weight)
 
     segments = [piece(a, b) for a, b in zip(points[:-1], points[1:])]
-    paulis = np.array([np.eye(2), *SIGMA])
     phase_factor = np.exp(-1j * np.outer(phases, np.arange(-n_sidebands, n_sidebands + 1)))
     harmonics = np.arange(-2 * n_sidebands, 2 * n_sidebands + 1)
     current_factor = 2 * np.pi * np.exp(-1j * np.outer(phases, harmonics))   # undo 1/2π
@@ -195,7 +194,13 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
         truncation[0] = max(truncation[0], sol.truncation)
         psi = np.einsum("tn,nac->tac", phase_factor, sol.psi)       # ψ(t) per phase
         psi = psi.reshape(len(phases), -1, 2, psi.shape[-1])
-        dens = np.einsum("tiac,mab,tibc->tim", psi.conj(), paulis, psi).real
+        up, down = psi[:, :, 0], psi[:, :, 1]
+        updown = np.einsum("tic,tic->ti", up.conj(), down)
+        n_up = (up.real ** 2 + up.imag ** 2).sum(axis=-1)
+        n_down = (down.real ** 2 + down.imag ** 2).sum(axis=-1)
+        # [n, ψ†σ_xψ, ψ†σ_yψ, ψ†σ_zψ] per phase and site
+        dens = np.stack([n_up + n_down, 2 * updown.real, 2 * updown.imag, n_up - n_down],
+                        axis=-1)
         cur = np.array([[sol.current(a, spin=s) for s in parts] for a in range(num_leads)])
         cur = np.einsum("tk,ask->tas", current_factor, cur)
         out = np.concatenate([dens.ravel(), cur.real.ravel()])
