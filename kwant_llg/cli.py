@@ -209,8 +209,8 @@ def _transport_checks(result, jabs, top):
 
 # ------------------------------------------------------------------------------ driver
 def _pump_subcommands():
-    from . import cli_pump
-    return (cli_pump._add_pump, cli_pump._add_sweep_amplitude, cli_pump._add_sweep_frequency)
+    from . import cli_pump_args as args
+    return (args._add_pump, args._add_sweep_amplitude, args._add_sweep_frequency)
 
 
 def _damping_subcommands():
