@@ -346,12 +346,12 @@ class FloquetSolution:
         lead = self._lead(lead)
         orbs, sel = self._orbitals(lead, spin)
         psi = self.psi[:, orbs]
-        chi = np.einsum("nab,nbc->nac", np.array([d[lead][0] for d in self.lead_data]), psi)
+        chi = np.matmul(np.array([d[lead][0] for d in self.lead_data]), psi)
         chi[self.n_sidebands] += self._source[orbs]
         psi, chi = psi[:, sel], chi[:, sel]
         nb = 2 * self.n_sidebands + 1
         # c_k = Σ_n ψ_n^† χ_{n+k}, k = −2N…2N
-        corr = np.einsum("nac,mac->nm", psi.conj(), chi)
+        corr = psi.reshape(nb, -1).conj() @ chi.reshape(nb, -1).T
         c = np.array([np.trace(corr, offset=k) for k in range(-(nb - 1), nb)])
         cur = 1j * (c - c[::-1].conj()) / TWO_PI
         if harmonic is None:

@@ -192,10 +192,11 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
                             onsite_values=onsite_values, check_band_edge=False,
                             cache=cache, method=method)
         truncation[0] = max(truncation[0], sol.truncation)
-        psi = np.einsum("tn,nac->tac", phase_factor, sol.psi)       # ψ(t) per phase
-        psi = psi.reshape(len(phases), -1, 2, psi.shape[-1])
+        nb = sol.psi.shape[0]
+        psi = phase_factor @ sol.psi.reshape(nb, -1)                 # ψ(t) per phase
+        psi = psi.reshape(len(phases), -1, 2, sol.psi.shape[-1])
         up, down = psi[:, :, 0], psi[:, :, 1]
-        updown = np.einsum("tic,tic->ti", up.conj(), down)
+        updown = (up.conj() * down).sum(axis=-1)
         n_up = (up.real ** 2 + up.imag ** 2).sum(axis=-1)
         n_down = (down.real ** 2 + down.imag ** 2).sum(axis=-1)
         # [n, ψ†σ_xψ, ψ†σ_yψ, ψ†σ_zψ] per phase and site
