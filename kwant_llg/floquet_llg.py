@@ -106,6 +106,11 @@ class FloquetLLG:
         Add the magnetisation-velocity term of the undriven texture (module doc).
     lead : int
         Lead of the recorded pumped current (default 1, the right lead).
+    cache_mib : float
+        Memory budget (MiB) of the lead data and, again, of the frozen solves kept between
+        Floquet solves and re-solves (:class:`~kwant_llg.floquet.FloquetCache`; default
+        1024). The lead data of all quadrature energies are reused by every re-solve only
+        if they fit: about 4 GiB on the 40×40 device at N = 4 (docs/performance.md).
     check_skyrmion : bool
         Raise :class:`~kwant_llg.watch.SkyrmionLost` when the skyrmion reaches the boundary or
         a lead or its charge changes (the state stays at the last good step).
@@ -127,8 +132,8 @@ class FloquetLLG:
     def __init__(self, fsyst_or_greens, lattice, hamiltonian, m0, *, drive, energy, alpha, dt,
                  params=None, n_sidebands=4, n_phases=17, resolve_tol=1e-3, tol=1e-6,
                  quadrature="kronrod", truncation_tol=1e-2,
-                 gamma=1.0, J=None, frozen=False, velocity=False, lead=1, check_skyrmion=True,
-                 time=0.0):
+                 gamma=1.0, J=None, frozen=False, velocity=False, lead=1, cache_mib=1024.0,
+                 check_skyrmion=True, time=0.0):
         if not isinstance(drive, PumpDrive):
             raise KwantLLGError(f"drive must be a PumpDrive, got {type(drive).__name__}.")
         greens = frozen_greens(fsyst_or_greens, params, drive.names)
@@ -144,6 +149,7 @@ class FloquetLLG:
         self.gamma, self.dt = _positive(gamma, "gamma"), _positive(dt, "dt")
         self.resolve_tol = _positive(resolve_tol, "resolve_tol")
         self.truncation_tol = _positive(truncation_tol, "truncation_tol")
+        self.cache_mib = _positive(cache_mib, "cache_mib")
         self._warned = False
         self.couplings = (exchange_couplings(greens.exchange) if J is None
                           else np.full(greens.num_sites, float(J)))
@@ -172,7 +178,8 @@ class FloquetLLG:
         """Periodic spin density for texture m, stored as Fourier coefficients."""
         phases = 2 * np.pi * np.arange(self.n_phases) / self.n_phases
         if self.__dict__.get("_cache") is None:
-            self._cache = FloquetCache(self.greens)
+            self._cache = FloquetCache(self.greens, max_mib=self.cache_mib,
+                                       frozen_mib=self.cache_mib)
         fd = floquet_density(self.greens, m, drive=self.drive, mu=self.energy,
                              n_sidebands=self.n_sidebands, phases=phases, tol=self.tol,
                              quadrature=self.quadrature, cache=self._cache)
@@ -281,6 +288,7 @@ class FloquetLLG:
         state.setdefault("velocity", False)
         state.setdefault("_velocity_response", None)
         state.setdefault("quadrature", "gauss")
+        state.setdefault("cache_mib", 1024.0)
         self.__dict__.update(state)
 
     def __repr__(self):

@@ -62,6 +62,11 @@ def test_field_is_the_interpolated_floquet_density(device):
                    params=devices.seed_params())
     with pytest.raises(KwantLLGError, match="backwards"):
         state.evolve(-1.0)
+    # the cache budget reaches both parts of the FloquetCache
+    assert state._cache.max_bytes == state._cache.frozen_max_bytes == 1024 * 2 ** 20
+    with pytest.raises(KwantLLGError, match="cache_mib"):
+        FloquetLLG(fsyst, lat, HAM, m, drive=drive, energy=EF, alpha=0.4, dt=0.2,
+                   params=devices.seed_params(), cache_mib=0)
 
 
 def test_trajectory_follows_tkwant_where_adiabatic_does_not(device):
