@@ -27,7 +27,11 @@ time by trigonometric interpolation (exact for harmonics below n_phases/2; the t
 Floquet density has harmonics up to ±2N). The Floquet solution is recomputed when the
 texture has moved by more than ``resolve_tol`` (max over sites of |m − m_solved|) since the
 last solve, checked after every step; the field lags the texture by at most that amount,
-which is the documented criterion for how often the electrons follow the texture.
+which is the documented criterion for how often the electrons follow the texture. The
+trajectory converges to first order in ``resolve_tol`` (measured on 10×10 at ω = 0.5:
+displacements over a period of 0.000, 0.010, 0.016, 0.018 a at 2e-2, 1e-2, 5e-3, 2.5e-3;
+docs/reproduction.md, Fig. 6(b)); a tolerance near the per-step motion re-solves at every
+step.
 
 The records are those of :class:`~kwant_llg.coupled.PumpedLLG` (same keys, same
 :class:`~kwant_llg.watch.SkyrmionWatch`), with the pumped current I_p(t) the time-resolved
