@@ -115,7 +115,8 @@ class FloquetLLG:
         Floquet solves and re-solves (:class:`~kwant_llg.floquet.FloquetCache`; default
         1024). The lead data of all quadrature energies are reused by every re-solve only
         if they fit: 3.2 lead energies per node of the density, 17 kB each on the 10×10
-        device (N = 4: 40 MB), 0.28 MB on 40×40 (≈ 20 000 energies: about 6 GiB).
+        device (N = 4: 40 MB), 0.28 MB on 40×40 (≈ 20 000 energies at that rate: about
+        6 GiB).
     check_skyrmion : bool
         Raise :class:`~kwant_llg.watch.SkyrmionLost` when the skyrmion reaches the boundary or
         a lead or its charge changes (the state stays at the last good step).
