@@ -130,7 +130,7 @@ def density_table(args):
         m = textures.skyrmion(fsyst, center, min(L, W) / 4)
         moved = textures.skyrmion(fsyst, (center[0] + 0.1, center[1]), min(L, W) / 4)
         for n in args.sidebands:
-            times, results = {}, {}
+            times, results, reuse = {}, {}, np.nan
             for method in args.methods:
                 greens = kl.FrozenGreens(fsyst, params=params, onsite_parameters=("V1", "V2"))
                 # room for the lead data and frozen solves of the 40×40 device
@@ -144,7 +144,8 @@ def density_table(args):
                 floquet_density(greens, moved, **kw)
                 times[method] = (first, time.process_time() - t0)
                 results[method] = fd
-            reuse = cache.frozen_hits / max(1, cache.frozen_hits + cache.frozen_misses)
+                if method == "dyson":       # only the dyson solve shares frozen solves
+                    reuse = cache.frozen_hits / max(1, cache.frozen_hits + cache.frozen_misses)
             both = len(results) == 2
             diff = (max(np.abs(results["direct"].spin - results["dyson"].spin).max(),
                         np.abs(results["direct"].current - results["dyson"].current).max())
