@@ -195,7 +195,7 @@ def quadrature_table(args):
 
 
 def orderings_table(args):
-    from kwant_llg.greens import _SparseFactor
+    from kwant_llg.sparse_lu import SparseLU
     greens, m = _density_device(args.orderings)
     n = args.sidebands[0]
     rows, cols, data, size = floquet.floquet_matrix(greens, m, PumpDrive(0.8, 1.0, np.pi / 2),
@@ -205,7 +205,7 @@ def orderings_table(args):
     rhs[n * norb:n * norb + 20] = np.eye(20)
     print(f"{'ordering':>9} {'factor + solve [ms]':>20}")
     for ordering in ("amd", "qamd", "pord", "scotch", "metis", "amf"):
-        factor = _SparseFactor(rows, cols, size, "mumps", ordering=ordering)
+        factor = SparseLU(rows, cols, size, "mumps", ordering=ordering)
         factor.factor(data)
         print(f"{ordering:>9} {1e3 * timed(lambda: factor.factor(data)(rhs), args.repeat):20.1f}")
 

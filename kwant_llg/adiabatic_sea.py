@@ -33,13 +33,11 @@ import functools
 import weakref
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ._common import ConvergenceError, KwantLLGError, check_finite
 from . import contour as _contour
 from . import leads as _leads
-from .greens import HAVE_MUMPS, _mumps
+from .sparse_lu import HAVE_MUMPS, SparseLU, unit_columns
 
 __all__ = ["surface_greens_derivative", "selfenergy_derivative", "lead_selfenergy_derivatives",
            "sea_blocks", "fermi_window_rule", "lead_thresholds"]
@@ -92,61 +90,15 @@ def _selfenergy_derivative(h0, v, z):
     return v.conj().T @ dg @ v
 
 
-class _Factor:
-    """LU factorisation of z − H − Σ on the pattern of a FrozenGreens, with transposed solves.
-
-    Kept separate from the FrozenGreens' own factorisation, so that GreensFunction objects
-    the caller holds stay valid. MUMPS uses the SCOTCH nested-dissection ordering when
-    available (AMD otherwise); unit right-hand sides are passed as sparse matrices.
-    """
-
-    def __init__(self, rows, cols, n, backend):
-        self.rows, self.cols, self.n, self.backend = rows, cols, n, backend
-        self._ctx = self._lu = None
-        self._ordering = "amd"
-
-    def factor(self, data):
-        mat = sp.coo_matrix((data, (self.rows, self.cols)), shape=(self.n, self.n))
-        if self.backend == "mumps":
-            if self._ctx is None:
-                self._ctx = _mumps.MUMPSContext()
-                try:
-                    self._ctx.analyze(mat, ordering="scotch")
-                    self._ordering = "scotch"
-                except (ValueError, RuntimeError):
-                    self._ctx.analyze(mat, ordering="amd")
-            self._ctx.factor(mat, ordering=self._ordering, reuse_analysis=True)
-        else:
-            self._lu = spla.splu(mat.tocsc())
-
-    def solve(self, rhs, transpose=False):
-        if self.backend != "mumps":
-            rhs = rhs.toarray() if sp.issparse(rhs) else np.asarray(rhs, dtype=complex)
-            return self._lu.solve(rhs, trans="T" if transpose else "N")
-        icntl = self._ctx.mumps_instance.icntl
-        if not sp.issparse(rhs):
-            rhs = np.ascontiguousarray(rhs, dtype=complex)
-            icntl[20] = 0    # dense RHS: Kwant's sparse-RHS solve leaves ICNTL(20) = 1 set
-        icntl[9] = 0 if transpose else 1     # MUMPS ICNTL(9) != 1: solve A^T x = b
-        try:
-            return np.asarray(self._ctx.solve(rhs)).reshape(rhs.shape)
-        finally:
-            icntl[9] = 1
-
-    def unit(self, orbitals):
-        """Unit columns e_o for o in ``orbitals`` (sparse for MUMPS)."""
-        k = len(orbitals)
-        mat = sp.csc_matrix((np.ones(k, dtype=complex), (orbitals, np.arange(k))),
-                            shape=(self.n, k))
-        return mat if self.backend == "mumps" else mat.toarray()
-
-
 class _Workspace:
     """Per-FrozenGreens state: a transposable factorisation and a cache of ∂Σ/∂z."""
 
     def __init__(self, greens):
         backend = greens.solver if (greens.solver != "mumps" or HAVE_MUMPS) else "superlu"
-        self.factor = _Factor(greens._rows, greens._cols, greens._norb, backend)
+        # a factorisation of its own, so that GreensFunction objects the caller holds stay
+        # valid; SCOTCH nested dissection where MUMPS has it
+        self.factor = SparseLU(greens._rows, greens._cols, greens._norb, backend,
+                               ordering=("scotch", "amd"), scaling=True)
         self.dsigma = {}
         self.thresholds = None
         self.cache_size = greens.lead_cache_size
@@ -216,7 +168,7 @@ def sea_blocks(greens, z, m, hdot, orbitals, rows, cols, *, onsite_values=None,
     ws = _workspace(greens)
     lead_data = greens.lead_data(z)
     ws.factor.factor(greens._full_data(z, m, lead_data, onsite_values))
-    unit = ws.factor.unit(orbitals)
+    unit = unit_columns(orbitals, greens._norb)
     c = ws.factor.solve(unit)
     rt = ws.factor.solve(unit, transpose=True)
     if derivative:
@@ -232,7 +184,7 @@ def fermi_surface_blocks(greens, e, m, hdot, orbitals, rows, cols, *, onsite_val
     ws = _workspace(greens)
     lead_data = greens.lead_data(float(e))
     ws.factor.factor(greens._full_data(float(e), m, lead_data, onsite_values))
-    c = ws.factor.solve(ws.factor.unit(orbitals))
+    c = ws.factor.solve(unit_columns(orbitals, greens._norb))
     out = _pair_blocks(c, c.conj(), hdot, rows, cols) / (2 * np.pi)
     return check_finite(out, "Fermi-surface density")
 

@@ -35,6 +35,7 @@ import numpy as np
 from ._common import KwantLLGError, SIGMA, SIGMA_0, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
+from .sparse_lu import unit_columns
 
 __all__ = ["equilibrium_gilbert_damping", "magnetic_sites", "real_fermi_integral"]
 
@@ -133,7 +134,7 @@ class _Evaluator:
         lead_data = self.greens.lead_data(z)
         self.ws.factor.factor(self.greens._full_data(z, self.m, lead_data, self.onsite_values))
         self.count += 1
-        return self.ws.factor.solve(self.ws.factor.unit(self.orbs))
+        return self.ws.factor.solve(unit_columns(self.orbs, self.greens._norb))
 
     def _columns_and_derivative(self, z):
         """G[:, sites] and ∂_z G[:, sites] = −G (1 − ∂_z Σ) G[:, sites] at complex z."""

@@ -35,7 +35,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._common import BandEdgeError, ConvergenceError, KwantLLGError
-from .greens import FrozenGreens, _SparseFactor
+from .greens import FrozenGreens
+from .sparse_lu import SparseLU
 from .pumping import PumpDrive
 from . import floquet_dyson as _dyson
 from .floquet_cache import FloquetCache
@@ -182,7 +183,7 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         method = "dyson" if n_sidebands and 4 * len(orbitals) <= norb else "direct"
     if method == "dyson":
         m = greens.magnetization_array(m)
-        factor = (_SparseFactor(greens._rows, greens._cols, norb, greens._factor.backend)
+        factor = (SparseLU(greens._rows, greens._cols, norb, greens._factor.backend)
                   if cache is None else cache.factor(greens._rows, greens._cols, norb))
         token = None if cache is None else cache._frozen_token(m, onsite_values, orbitals)
         frozen = []
@@ -209,7 +210,7 @@ def floquet_solve(greens, m, *, drive, energy, n_sidebands, onsite_values=None,
         rhs = np.zeros((size, starts[-1]), dtype=complex)
         rhs[n_sidebands * norb:(n_sidebands + 1) * norb] = source
         backend = greens._factor.backend
-        factor = (_SparseFactor(rows, cols, size, backend) if cache is None
+        factor = (SparseLU(rows, cols, size, backend) if cache is None
                   else cache.factor(rows, cols, size))
         solve = factor.factor(data)
         psi = np.asarray(solve(rhs)).reshape(size, -1) if rhs.shape[1] else rhs

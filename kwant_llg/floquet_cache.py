@@ -13,7 +13,8 @@ from collections import OrderedDict
 import numpy as np
 
 from ._common import KwantLLGError
-from .greens import FrozenGreens, _SparseFactor
+from .greens import FrozenGreens
+from .sparse_lu import SparseLU
 
 __all__ = ["FloquetCache"]
 
@@ -120,12 +121,12 @@ class FloquetCache:
         return data
 
     def factor(self, rows, cols, size):
-        """A :class:`_SparseFactor` for this pattern, keeping its symbolic analysis."""
+        """A :class:`~kwant_llg.sparse_lu.SparseLU` for this pattern, keeping its symbolic analysis."""
         key = (size, len(rows))
         cached = self._factors.get(key)
         if (cached is None or not np.array_equal(cached.rows, rows)
                 or not np.array_equal(cached.cols, cols)):
-            cached = self._factors[key] = _SparseFactor(rows, cols, size,
+            cached = self._factors[key] = SparseLU(rows, cols, size,
                                                         self.greens._factor.backend)
         return cached
 

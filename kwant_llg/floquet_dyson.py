@@ -29,6 +29,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from ._common import KwantLLGError
+from .sparse_lu import unit_columns
 
 __all__ = ["drive_support", "frozen_columns", "dyson_states"]
 
@@ -58,8 +59,7 @@ def frozen_columns(factor, data, norb, orbitals, source):
     sideband 0, and kept for reuse when the energy is sideband 0 of another solve).
     """
     ng = len(orbitals)
-    unit = sp.csc_matrix((np.ones(ng, dtype=complex), (orbitals, np.arange(ng))),
-                         shape=(norb, ng))
+    unit = unit_columns(orbitals, norb)
     solve = factor.factor(data)
     nch = 0 if source is None else source.shape[1]
     rhs = unit if source is None else sp.hstack([unit, sp.csc_matrix(source)], format="csc")

@@ -23,65 +23,15 @@ from collections import OrderedDict
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ._common import (KwantLLGError, SiteField, check_finite, check_params,
                       magnetization_array, required_params)
 from . import leads as _leads
 from . import rgf as _rgf
 from .solution import ScatteringSolution
+from .sparse_lu import HAVE_MUMPS, SparseLU, unit_columns
 
 __all__ = ["FrozenGreens", "GreensFunction"]
-
-try:
-    from kwant.linalg import mumps as _mumps
-    HAVE_MUMPS = _mumps is not None and hasattr(_mumps, "MUMPSContext")
-except ImportError:   # Kwant built without MUMPS
-    _mumps = None
-    HAVE_MUMPS = False
-
-
-class _SparseFactor:
-    """LU factorisation of a matrix with a fixed sparsity pattern (MUMPS or SuperLU).
-
-    MUMPS runs with the symbolic analysis (ordering) of the first call reused, QAMD
-    ordering (the least fill on these lattices, with AMD) and no automatic scaling: the
-    entries of z − H − Σ are all of the order of the hopping, and scaling costs about
-    a tenth of each numerical factorisation. Threshold partial pivoting stays on.
-    """
-
-    def __init__(self, rows, cols, n, backend, *, ordering="qamd", scaling=False):
-        self.rows, self.cols, self.n = rows, cols, n
-        self.backend = backend
-        self.ordering, self.scaling = ordering, scaling
-        self._ctx = None
-
-    def factor(self, data):
-        """Factorise the matrix with these nonzeros; returns ``solve(b)`` (b dense or sparse)."""
-        mat = sp.coo_matrix((data, (self.rows, self.cols)), shape=(self.n, self.n))
-        if self.backend == "mumps":
-            if self._ctx is None:
-                self._ctx = _mumps.MUMPSContext()
-                self._ctx.analyze(mat, ordering=self.ordering)
-                if not self.scaling:
-                    self._ctx.mumps_instance.icntl[8] = 0
-            self._ctx.factor(mat, ordering=self.ordering, reuse_analysis=True)
-            return self._mumps_solve
-        lu = spla.splu(mat.tocsc())
-        return lambda b: lu.solve(b.toarray() if sp.issparse(b) else b)
-
-    def _mumps_solve(self, b):
-        # Kwant 1.5's wrapper leaves ICNTL(20) = 1 (sparse right-hand side) set after a sparse
-        # solve, so a later dense solve would read the freed sparse arrays: reset it each time.
-        icntl = self._ctx.mumps_instance.icntl
-        if sp.issparse(b):
-            try:
-                return self._ctx.solve(b.tocsc())
-            finally:
-                icntl[20] = 0
-        icntl[20] = 0
-        return self._ctx.solve(b)
-
 
 class FrozenGreens:
     """Frozen Green's functions of a finalized Kwant system for many magnetisation textures.
@@ -152,7 +102,7 @@ class FrozenGreens:
         self._build_pattern()
         self._lead_cache = OrderedDict()
         self.lead_cache_size = int(lead_cache_size)
-        self._factor = _SparseFactor(self._rows, self._cols, self._norb, solver)
+        self._factor = SparseLU(self._rows, self._cols, self._norb, solver)
 
     # ------------------------------------------------------------------ set-up
     def _hamiltonian(self, m, values=None):
@@ -588,10 +538,7 @@ class GreensFunction:
             return np.zeros((self.num_orbitals, 0), dtype=complex)
         if orbitals.min() < 0 or orbitals.max() >= self.num_orbitals:
             raise KwantLLGError(f"Orbital indices must lie in [0, {self.num_orbitals}).")
-        k = len(orbitals)
-        rhs = sp.csc_matrix((np.ones(k, dtype=complex), (orbitals, np.arange(k))),
-                            shape=(self.num_orbitals, k))
-        out = np.asarray(self._solve(rhs)).reshape(self.num_orbitals, k)
+        out = self._solve(unit_columns(orbitals, self.num_orbitals))
         return check_finite(out, "Green's function solve")
 
     def gamma(self, lead):

@@ -32,10 +32,10 @@ this needs at one energy as plain arrays (it is picklable and needs no Kwant sys
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._common import KwantLLGError, SIGMA, check_finite, site_field
-from .greens import FrozenGreens, _SparseFactor
+from .greens import FrozenGreens
+from .sparse_lu import SparseLU, unit_columns
 
 __all__ = ["PumpDrive", "PumpModel", "PumpResponse", "PumpedCurrent", "PumpedCharge",
            "gate_densities", "emissivities", "pumped_current", "charge_per_cycle",
@@ -287,13 +287,9 @@ class PumpModel:
         if values.shape != (len(self.names),) or not np.all(np.isfinite(values)):
             raise KwantLLGError(f"values must be {len(self.names)} finite gate values.")
         if self._factor is None:
-            self._factor = _SparseFactor(self._rows, self._cols, self._norb, self.solver)
+            self._factor = SparseLU(self._rows, self._cols, self._norb, self.solver)
         solve = self._factor.factor(self._data(m, values))
-        k = len(self.gate_orbitals)
-        rhs = sp.csc_matrix((np.ones(k, dtype=complex), (self.gate_orbitals, np.arange(k))),
-                            shape=(self._norb, k))          # sparse unit columns: ~1.5x faster
-        cols = solve(rhs)
-        cols = np.asarray(cols.toarray() if sp.issparse(cols) else cols).reshape(self._norb, -1)
+        cols = solve(unit_columns(self.gate_orbitals, self._norb))
         return check_finite(cols, "Green's function columns")
 
     def response(self, m, values, *, densities=True):
