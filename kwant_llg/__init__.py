@@ -35,6 +35,7 @@ from .torque import local_torque, MacrospinTorque
 from .macrospin import Macrospin
 from .spatial import spin_transfer_coefficients, SpinTransferFit
 from .pumping import PumpDrive, PumpModel, pumped_current, charge_per_cycle, brouwer_charge
+from .pumped_spin import spin_per_cycle, PumpedSpin
 from .coupled import PumpedLLG, SkyrmionLost
 from .tdcoupled import TimeDependentLLG
 from .floquet import floquet_solve, FloquetSolution, FloquetCache, converge_sidebands
@@ -47,7 +48,7 @@ from .sweeps import sweep, SweepResult
 from .io import read_run
 from . import (spins, topology, llg, integrators, dynamics, molecule, coefficients, scattering,
                macrospin, spatial, pumping, coupled, floquet, diagnostics, simulation, sweeps,
-               io, tdref, tdcoupled, torque, velocity, floquet_sea, floquet_llg)
+               io, tdref, tdcoupled, torque, velocity, floquet_sea, floquet_llg, pumped_spin)
 
 __version__ = "0.1.0.dev0"
 
@@ -68,6 +69,7 @@ __all__ = [
     "topological_charge", "skyrmion_center", "skyrmion_radius", "far_field",
     # pumping
     "PumpDrive", "PumpModel", "pumped_current", "charge_per_cycle", "brouwer_charge",
+    "spin_per_cycle", "PumpedSpin",
     "PumpedLLG", "SkyrmionLost", "TimeDependentLLG", "floquet_solve", "FloquetSolution", "FloquetCache", "converge_sidebands",
     "floquet_density", "FloquetDensity", "FloquetLLG", "velocity_response", "VelocityResponse",
     "pump_adiabaticity", "Adiabaticity", "AdiabaticityWarning",

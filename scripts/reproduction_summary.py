@@ -6,7 +6,8 @@ For every run file: the parameters, how far it got, the first-harmonic content o
 (how sinusoidal the pumped current is), the spin-down share of I_p, the skyrmion's
 displacement (x, y) at the end and its net drift per period, the ranges of motion along x and
 y, the phase lag of the centre's first harmonic behind that of I_p (in periods), and the
-topological charge at the start and end.
+topological charge and the skyrmion radius at the start and end, and the radius averaged
+over each period.
 """
 
 import sys
@@ -57,6 +58,13 @@ def summary(path):
             out["lag_y"] = float(np.angle(hi / hy) / (2 * np.pi) % 1) if abs(hy) else None
         q = np.asarray(rec["Q"], dtype=float)
         out["Q_start_end"] = [round(float(q[0]), 4), round(float(q[-1]), 4)]
+        radius = np.asarray(rec["radius"], dtype=float)
+        out["radius_start_end"] = [round(float(radius[0]), 3), round(float(radius[-1]), 3)]
+        # mean radius over each whole period (the breathing with the pump averages out)
+        whole = int(np.floor((t[-1] - t[0]) / period + 1e-9))
+        out["radius_per_period"] = [round(float(radius[(t >= t[0] + k * period)
+                                                        & (t < t[0] + (k + 1) * period)].mean()), 3)
+                                    for k in range(whole)]
     return out
 
 
