@@ -121,13 +121,13 @@ class FloquetCache:
         return data
 
     def factor(self, rows, cols, size):
-        """A :class:`~kwant_llg.sparse_lu.SparseLU` for this pattern, keeping its symbolic analysis."""
+        """A :class:`~kwant_llg.sparse_lu.SparseLU` for this pattern (keeps its symbolic analysis)."""
         key = (size, len(rows))
         cached = self._factors.get(key)
         if (cached is None or not np.array_equal(cached.rows, rows)
                 or not np.array_equal(cached.cols, cols)):
             cached = self._factors[key] = SparseLU(rows, cols, size,
-                                                        self.greens._factor.backend)
+                                                   self.greens._factor.backend)
         return cached
 
     def __getstate__(self):
