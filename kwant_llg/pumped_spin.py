@@ -62,7 +62,7 @@ class PumpedSpin:
         return self.spin / self.period
 
     def field(self, couplings):
-        """Static field h_i^DC = −J_i ⟨σ⟩_i^DC on the spins (``couplings``: J, scalar or per site)."""
+        """Static field h_i^DC = −J_i ⟨σ⟩_i^DC on the spins (``couplings``: J, one or per site)."""
         j = np.broadcast_to(np.asarray(couplings, dtype=float), (len(self.spin),))
         return -j[:, None] * self.mean
 
