@@ -95,7 +95,9 @@ class SkyrmionWatch:
                 raise SkyrmionLost(
                     f"The topological charge changed from {self.charge0:.3f} to {q:.3f} at "
                     f"t = {time:.6g}: the skyrmion was annihilated (or a second one formed). "
-                    "Use a smaller time step or a weaker drive.", time=time, m=m,
+                    "If this is not the physics of the run, repeat it with a smaller time "
+                    "step (or tolerance) to check; otherwise use a weaker drive or a larger "
+                    "skyrmion.", time=time, m=m,
                     reason="charge")
 
     def observables(self, m, hamiltonian):
