@@ -517,7 +517,10 @@ def brouwer_charge(fsyst, m, drive, *, energy, params, lead=1, n_times=64, delta
     Returns
     -------
     PumpedCharge
-        With ``up = down = None`` (Kwant's mode basis of a spin-degenerate lead mixes spins).
+        ``up`` and ``down`` are the σ_z-resolved parts when the lead conserves σ_z, else
+        None. Kwant's modes of a spin-degenerate lead mix the spins within each pair of
+        degenerate modes, so the spin-σ part of Tr_α is taken with the projector on spin σ
+        in the space of outgoing channels (:func:`_channel_spin_projectors`).
     """
     import kwant
 
@@ -535,17 +538,59 @@ def brouwer_charge(fsyst, m, drive, *, energy, params, lead=1, n_times=64, delta
         s = kwant.smatrix(fsyst, energy, params=q)
         return s.data, s
 
-    cur = np.empty(n_times)
+    projectors = None
+    if _conserves_sigma_z(fsyst.leads[lead], p):
+        projectors = _channel_spin_projectors(smat(values[:, 0])[1].lead_info[lead])
+    cur = np.empty((n_times, 3))            # total, up, down
     for k in range(n_times):
         s0, sm = smat(values[:, k])
         rows = sm.out_block_coords(lead)
-        dn = np.empty(len(drive.names))
+        dn = np.zeros((len(drive.names), 3))
         for i in range(len(drive.names)):
             dv = np.zeros(len(drive.names))
             dv[i] = delta
             ds = (smat(values[:, k] + dv)[0] - smat(values[:, k] - dv)[0]) / (2 * delta)
-            dn[i] = -np.trace(ds[rows] @ s0[rows].conj().T).imag / TWO_PI
+            emis = ds[rows] @ s0[rows].conj().T
+            dn[i, 0] = -np.trace(emis).imag / TWO_PI
+            if projectors is not None:
+                dn[i, 1:] = [-np.trace(pr @ emis).imag / TWO_PI for pr in projectors]
         cur[k] = rates[:, k] @ dn
-    total, err = _cycle_charge(cur, drive.period)
-    return PumpedCharge(float(total), None, None, float(err), n_times, lead)
+    (total, up, down), err = _cycle_charge(cur, drive.period)
+    if projectors is None:
+        up = down = None
+    else:
+        up, down = float(up), float(down)
+    return PumpedCharge(float(total), up, down, float(err[0]), n_times, lead)
+
+
+def _conserves_sigma_z(flead, params):
+    """Whether the lead's cell Hamiltonian and hopping have no spin-flip blocks."""
+    h = flead.cell_hamiltonian(params=params)
+    v = flead.inter_cell_hopping(params=params)
+    if h.shape[0] % 2:
+        return False
+    return all(np.abs(x[0::2, 1::2]).max(initial=0) < 1e-14
+               and np.abs(x[1::2, 0::2]).max(initial=0) < 1e-14 for x in (h, v))
+
+
+def _channel_spin_projectors(lead_info, tol=1e-8):
+    """Projectors on spin up and spin down in the space of the outgoing channels of a lead.
+
+    For a σ_z-conserving lead, Kwant's outgoing modes φ_i at equal momentum span a
+    σ_z-invariant space in which they are orthogonal with equal norms (unit current);
+    P^σ_ij = φ_i^† P_σ φ_j / (|φ_i| |φ_j|) for modes of equal momentum, zero between modes
+    of different momentum (their cross flux averages out along the lead). P^↑ + P^↓ = 1.
+    """
+    n = len(lead_info.momenta) // 2
+    wf = lead_info.wave_functions[:, n:]
+    k = lead_info.momenta[n:]
+    norm = np.linalg.norm(wf, axis=0)
+    same = np.abs(k[:, None] - k[None, :]) < tol
+    projectors = []
+    for s in (0, 1):                              # orbitals interleaved (up, down)
+        part = wf[s::2].conj().T @ wf[s::2]
+        projectors.append(np.where(same, part, 0) / np.outer(norm, norm))
+    if not np.allclose(projectors[0] + projectors[1], np.eye(n), atol=1e-8):
+        return None                         # modes not orthogonal: no channel projector
+    return projectors
 

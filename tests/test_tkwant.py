@@ -198,6 +198,11 @@ def test_pumped_charge_tends_to_brouwer():
     q_b = brouwer_charge(fsyst, m, 0.5, 1)
     assert q_b == pytest.approx(-brouwer_charge(fsyst, m, 0.5, 0), abs=1e-12)
     assert abs(q_b) > 0.05
+    # the reference is Eq. 40 of the package: its charge per cycle equals this Brouwer value
+    greens = kl.FrozenGreens(fsyst, EF, params=devices.seed_params(),
+                             onsite_parameters=("V1", "V2"))
+    eq40 = kl.pumping.charge_per_cycle(greens, m, kl.pumping.PumpDrive(0.5, 1.0, PHI))
+    assert eq40.total == pytest.approx(q_b, rel=1e-6)
     errors = []
     for omega, periods in ((0.4, 3), (0.2, 2)):
         q1, q0, previous = pumped_charge_tkwant(fsyst, m, omega, periods=periods)
