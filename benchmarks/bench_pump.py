@@ -11,7 +11,9 @@ Run:  .venv/bin/python benchmarks/bench_pump.py [--size 40] [--repeat 12] [--con
    modes and factorising, and the ratio to (1).
 3. Measured cost of RK4 steps with ``resolve_every`` = 1, 2, 4 and the extrapolation to
    100 pumping periods for the time step of the convergence study.
-4. ``--convergence``: the largest electron field over one period (frozen texture), and
+4. ``--sea``: the cost of one stage with the Fermi-sea term included (``torque="adiabatic"``,
+   contour at kT = 0, tol 1e-8) and its extrapolation to 100 periods, next to the default.
+5. ``--convergence``: the largest electron field over one period (frozen texture), and
    the trajectory change when dt halves over 0 ≤ t ≤ ``--t-conv`` (dt = 0.04, 0.02, 0.01
    against 0.005), with the observed order.
 
@@ -48,11 +50,11 @@ def setup(L):
     return fsyst, lattice, ham, relaxed.m
 
 
-def make(fsyst, lattice, ham, m, dt, k=1):
+def make(fsyst, lattice, ham, m, dt, k=1, torque="fermi-surface"):
     drive = pumping.PumpDrive(0.8, 1.0, np.pi / 2)
     return coupled.PumpedLLG(fsyst, lattice, ham, m, drive=drive, energy=1.9,
                              params=kl.devices.seed_params(), alpha=0.4, dt=dt,
-                             resolve_every=k)
+                             resolve_every=k, torque=torque)
 
 
 def main():
@@ -60,6 +62,9 @@ def main():
     ap.add_argument("--size", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=12)
     ap.add_argument("--dt", type=float, default=0.025, help="time step for the extrapolation")
+    ap.add_argument("--sea", action="store_true",
+                    help="also time a stage with the Fermi-sea term (torque='adiabatic')")
+    ap.add_argument("--sea-repeat", type=int, default=1)
     ap.add_argument("--convergence", action="store_true")
     ap.add_argument("--t-conv", type=float, default=1.0)
     args = ap.parse_args()
@@ -108,16 +113,32 @@ def main():
     print(f"ratio stock wave_function / stage: {t_wf / t_stage:.1f}x; "
           f"greens_function / stage: {t_gf / t_stage:.1f}x")
 
+    steps = 100 * drive.period / args.dt
     print(f"\nRK4 steps at dt = {args.dt} (measured over 8 steps), extrapolated to 100 periods "
-          f"(t = {100 * drive.period:.0f}):")
+          f"(t = {100 * drive.period:.0f}, {steps:.0f} steps):")
     print("| resolve_every | solves/step | CPU s per step | 100 periods [min] |\n|---|---|---|---|")
+    per_solve = {}
     for k in (1, 2, 4):
         s = make(fsyst, lattice, ham, m, args.dt, k)
         t0 = time.process_time()
         s.evolve(8 * args.dt)
         per_step = (time.process_time() - t0) / 8
-        steps = 100 * drive.period / args.dt
+        per_solve[k] = s.num_solves / 8
         print(f"| {k} | {s.num_solves / 8:g} | {per_step:.3f} | {per_step * steps / 60:.0f} |")
+    print(f"stock path (kwant.wave_function per stage), same schedule: "
+          + ", ".join(f"resolve_every {k}: {per_solve[k] * t_wf * steps / 60:.0f} min"
+                      for k in per_solve)
+          + f" (ratio {t_wf / t_stage:.1f}x per stage)")
+
+    if args.sea:
+        sea = make(fsyst, lattice, ham, m, args.dt, torque="adiabatic")
+        t_sea = median(lambda k: sea._fields(drive.period / 8 + 0.01 * k, m), args.sea_repeat)
+        print(f"\nstage with the Fermi-sea term (torque='adiabatic', kT = 0, tol 1e-8), "
+              f"median of {args.sea_repeat}: {t_sea:.1f} s ({t_sea / t_stage:.0f}x the "
+              f"Fermi-surface stage)")
+        print("| resolve_every | solves/step | 100 periods [CPU h] |\n|---|---|---|")
+        for k in per_solve:
+            print(f"| {k} | {per_solve[k]:g} | {per_solve[k] * t_sea * steps / 3600:.0f} |")
 
     if args.convergence:
         ts = np.linspace(0, drive.period, 65)[:-1]
