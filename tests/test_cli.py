@@ -104,6 +104,14 @@ def test_pump_parsers_default_to_the_seed_parameters():
     assert args.omega == [0.2, 0.5, 1.0] and args.periods_default == 4 and args.si
     with pytest.raises(SystemExit):
         parser.parse_args(["pump", "--executor", "threads"])
+    # the electrons default to the seed's adiabatic model on every pumping subcommand, so
+    # that the paper is reproduced as written (issue 6, item 5); the others are choices
+    for command in ("pump", "sweep-amplitude", "sweep-frequency"):
+        args = parser.parse_args([command])
+        assert args.electrons == "adiabatic" and args.magnetic_leads is False
+        assert parser.parse_args([command, "--electrons", "td"]).electrons == "td"
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--electrons", "exact"])
 
 
 def test_si_time_axis_follows_table_1():
@@ -123,19 +131,31 @@ def pumping_modules():
 
 
 def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pumping_modules):
+    """``pump --quick`` on a 12×10 device with the trial skyrmion (a relaxed one collapses on
+    a device this small): both points finish, the skyrmion's records are sane, the frozen
+    uniform magnet pumps Brouwer's charge, the progress bar goes to stderr, and the --ovf
+    snapshots are read back by Spirit (last, skipped where Spirit is not installed)."""
     _, pumping = pumping_modules
     from kwant_llg import devices, textures
     out = tmp_path / "pump"
-    rc = main(["pump", "--quick", "--size", "10", "8", "--executor", "serial",
-               "--integrator", "rk4", "--out", str(out)])
-    line = capsys.readouterr().out.strip()
-    assert "\n" not in line and str(out / "pump.png") in line
+    rc = main(["pump", "--quick", "--size", "12", "10", "--no-relax", "--executor", "serial",
+               "--ovf", "--out", str(out)])
+    captured = capsys.readouterr()
+    line = captured.out.strip()
+    assert rc == 0, captured.err
+    assert "\n" not in line and str(out / "pump.png") in line and "FAILED" not in line
+    assert "stopped" not in line
+    # the progress bar (tqdm's, or the plain-text fallback) counts the records of both
+    # runs, 17 each, to the end
+    assert "pump 12x10" in captured.err and "34/34" in captured.err
     assert (out / "pump.png").stat().st_size > 10_000
     info = json.loads((out / "info.json").read_text())
     assert info["command"] == "pump" and info["arguments"]["quick"] is True
+    assert info["results"]["failed_points"] == 0 and "stopped_points" not in info["results"]
+    for name in ("skyrmion", "no skyrmion"):
+        res = info["results"][name]
+        assert res["ok"] and res["status"] == "finished" and res["records"] == 17
     ref = info["results"]["no skyrmion"]
-    assert ref["ok"] and ref["status"] == "finished" and ref["records"] == 17
-    assert rc == (0 if info["results"]["failed_points"] == 0 else 1)
     data = klio.read_run(out / "pump_no_skyrmion.h5")
     assert data.parameters["V"] == 0.8 and data.parameters["E"] == 1.9
     # the adiabaticity diagnostic of the run, in info.json and in the run file (issue 6)
@@ -151,7 +171,7 @@ def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pum
     rec = data.records
     period = 2 * np.pi
     charge = rec["I_p"][:16].sum() * period / 16
-    fsyst = devices.skyrmion_device(10, 8).finalized()
+    fsyst = devices.skyrmion_device(12, 10).finalized()
     params = devices.seed_params()
     params.pop("V1"), params.pop("V2")
     brouwer = pumping.brouwer_charge(fsyst, textures.uniform(fsyst, (0, 0, 1)),
@@ -159,8 +179,51 @@ def test_pump_quick_writes_runs_figure_and_matches_brouwer(tmp_path, capsys, pum
                                      params=params, n_times=16)
     assert abs(brouwer.total) > 1e-3
     np.testing.assert_allclose(charge, brouwer.total, rtol=1e-4)
-    # uniform m = +z at E = 1.9 < J: only spin down propagates in the magnet
+    # the spin-resolved pumped currents add up to the total
     np.testing.assert_allclose(rec["I_p_up"] + rec["I_p_down"], rec["I_p"], atol=1e-12)
+
+    # the free skyrmion: one period on the time grid, Q stays that of one skyrmion (the
+    # run would stop with SkyrmionLost if it changed), its centre is finite and moves, and
+    # the spin-resolved currents add up to the total
+    sk = klio.read_run(out / "pump_skyrmion.h5")
+    r = sk.records
+    assert sk.status == "finished" and sk.parameters["relax"] is False
+    np.testing.assert_allclose(r["time"], np.arange(17) * period / 16, rtol=1e-12, atol=1e-12)
+    assert r["Q"][0] == pytest.approx(-1, abs=0.01)
+    assert np.abs(r["Q"] - r["Q"][0]).max() < 0.2
+    assert np.all(np.isfinite(r["center_paper"])) and np.all(np.isfinite(r["I_p"]))
+    np.testing.assert_allclose(r["center_paper"][0], [5.5, 4.5], atol=1e-6)    # the centre
+    assert np.abs(r["center_paper"][-1] - r["center_paper"][0]).max() > 0.1     # it moves
+    np.testing.assert_allclose(r["I_p_up"] + r["I_p_down"], r["I_p"], rtol=0,
+                               atol=1e-12 * np.abs(r["I_p"]).max())
+    assert np.abs(r["I_p"] - rec["I_p"]).max() > 0.1       # the skyrmion changes I_p(t)
+
+    # --ovf: one snapshot per period (t = 0 and t = T) as OVF 2.0, read back by our reader
+    # and by Spirit's I/O into a Spirit state of the same 12×10 grid (Spirit orders its
+    # spins x fastest: index (y, x))
+    ovf = sorted((out / "ovf").glob("*.ovf"))
+    assert [p.name for p in ovf] == ["m_000000.ovf", "m_000001.ovf"]
+    assert len(sk.snapshots) == 2
+    ix, iy = (np.rint(sk.positions[:, k]).astype(int) for k in (0, 1))
+    for path, m in zip(ovf, sk.snapshots):
+        back, _ = klio.read_ovf(path)
+        np.testing.assert_array_equal(back[0, iy, ix], m)
+    assert np.abs(sk.snapshots[1] - sk.snapshots[0]).max() > 0.05   # two different states
+    state_mod = pytest.importorskip("spirit.state")
+    from spirit import io as spirit_io, system
+    import os
+    import tempfile
+    for path, m in zip(ovf, sk.snapshots):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = os.path.join(tmp, "input.cfg")
+            with open(cfg, "w") as f:
+                f.write("log_to_console 0\nlog_to_file 0\nbravais_lattice sc\n"
+                        "n_basis_cells 12 10 1\n")
+            with state_mod.State(cfg, quiet=True) as p_state:
+                spirit_io.image_read(p_state, str(path))
+                spins = np.array(system.get_spin_directions(p_state)).reshape(10, 12, 3)
+        # Spirit stores single or double precision and renormalises: 1e-6 covers float32
+        np.testing.assert_allclose(spins[iy, ix], m, rtol=0, atol=1e-6)
 
 
 def test_pump_resume_extends_runs_bitwise(tmp_path, capsys, pumping_modules):
@@ -171,7 +234,10 @@ def test_pump_resume_extends_runs_bitwise(tmp_path, capsys, pumping_modules):
     assert main(common + ["--periods", "0.05", "--out", str(tmp_path / "a")]) == 0
     assert main(common + ["--periods", "0.1", "--out", str(tmp_path / "a"), "--resume"]) == 0
     assert main(common + ["--periods", "0.1", "--out", str(tmp_path / "b")]) == 0
-    capsys.readouterr()
+    # --quiet: no progress bar (without it, "pump 12x10 [###...] n/N" goes to stderr, as
+    # test_pump_quick_writes_runs_figure_and_matches_brouwer checks)
+    err = capsys.readouterr().err
+    assert "pump 12x10" not in err and "6/6" not in err and "10/10" not in err
     for name in ("pump_skyrmion.h5", "pump_no_skyrmion.h5"):
         a = klio.read_run(tmp_path / "a" / name)
         b = klio.read_run(tmp_path / "b" / name)
@@ -203,6 +269,52 @@ def test_sweep_frequency_on_a_process_pool(tmp_path, capsys, pumping_modules):
     np.testing.assert_array_equal(frozen[0].records["time"], 2 * frozen[1].records["time"])
 
 
+def test_pump_on_a_dask_local_cluster_equals_serial(tmp_path, capsys, monkeypatch,
+                                                   pumping_modules):
+    """``--executor dask`` runs the points on a real ``distributed.LocalCluster`` (two
+    single-threaded worker processes, started by :func:`kwant_llg.sweeps.make_executor`)
+    and writes the same run files, bit for bit, as ``--executor serial`` (8×6 device, trial
+    skyrmion of radius 1.5, which lives through the 1/8 period run, and the frozen uniform
+    magnet)."""
+    distributed = pytest.importorskip("distributed")
+    import os
+    from kwant_llg import sweeps
+    seen = {}
+    make_executor = sweeps.make_executor
+
+    def recording_make_executor(kind, **kwargs):
+        # the executor the command asks for, and where its workers run
+        executor = make_executor(kind, **kwargs)
+        seen["executor"] = executor
+        if isinstance(executor, distributed.Client):
+            seen["cluster"] = type(executor.cluster).__name__
+            seen["worker_pids"] = set(executor.run(os.getpid).values())
+        return executor
+
+    monkeypatch.setattr(sweeps, "make_executor", recording_make_executor)
+    common = ["pump", "--size", "8", "6", "--no-relax", "--radius", "1.5", "--periods",
+              "0.125", "--records-per-period", "8", "--quiet"]
+    assert main(common + ["--executor", "serial", "--out", str(tmp_path / "serial")]) == 0
+    assert isinstance(seen["executor"], sweeps.SerialExecutor)
+    assert main(common + ["--executor", "dask", "--workers", "2",
+                          "--out", str(tmp_path / "dask")]) == 0
+    capsys.readouterr()
+    assert isinstance(seen["executor"], distributed.Client)
+    assert seen["cluster"] == "LocalCluster" and len(seen["worker_pids"]) == 2
+    assert os.getpid() not in seen["worker_pids"]                 # worker processes
+    assert klio.read_info(tmp_path / "dask")["arguments"]["executor"] == "dask"
+    for name in ("pump_skyrmion.h5", "pump_no_skyrmion.h5"):
+        a = klio.read_run(tmp_path / "serial" / name)
+        b = klio.read_run(tmp_path / "dask" / name)
+        assert a.status == b.status == "finished" and a.times.size == b.times.size == 2
+        assert set(a.records) == set(b.records) and a.settings == b.settings
+        for key in a.records:
+            np.testing.assert_array_equal(a.records[key], b.records[key])
+        np.testing.assert_array_equal(a.snapshots, b.snapshots)
+    sk = klio.read_run(tmp_path / "dask" / "pump_skyrmion.h5").records
+    assert np.all(np.isfinite(sk["I_p"])) and abs(sk["Q"][-1] + 1) < 0.1   # still there
+
+
 def test_pump_failures_are_reported(tmp_path, capsys):
     assert main(["pump", "--quick", "--periods", "-1", "--out", str(tmp_path / "x"),
                  "--quiet", "--executor", "serial"]) == 1
@@ -219,33 +331,47 @@ def test_resume_refuses_other_parameters(tmp_path, capsys, pumping_modules):
     assert "other parameters (V: 0.8 there, 0.6 now)" in err.out + err.err
 
 
-@pytest.mark.slow                     # about 15 s: a real kill of the command line
 def test_pump_command_killed_and_resumed(tmp_path, pumping_modules):
+    """A real SIGKILL of ``kwant-llg pump`` while the free skyrmion is being integrated
+    (adaptive dopri5, whose step-size state lives in the checkpoint); ``--resume`` then
+    finishes both points with the same records, bit for bit, as an uninterrupted run."""
     import os
     import signal
     import subprocess
     import sys
     import time
-    argv = ["pump", "--size", "10", "8", "--records-per-period", "16", "--periods", "3",
-            "--executor", "serial", "--quiet", "--integrator", "rk4"]
-    proc = subprocess.Popen([sys.executable, "-m", "kwant_llg.cli"] + argv
-                            + ["--out", str(tmp_path / "a")], stderr=subprocess.PIPE)
-    path = tmp_path / "a" / "pump_no_skyrmion.h5"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        if path.exists() and klio.committed_records(path) >= 12:
-            break
-    assert proc.poll() is None
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert klio.read_run(path).status == "running"
-    assert main(argv + ["--out", str(tmp_path / "a"), "--resume"]) in (0, 1)
-    assert main(argv + ["--out", str(tmp_path / "b")]) in (0, 1)
-    a, b = klio.read_run(path), klio.read_run(tmp_path / "b" / "pump_no_skyrmion.h5")
-    assert a.status == b.status == "finished" and a.times.size == 49
-    for key in b.records:
-        np.testing.assert_array_equal(a.records[key], b.records[key])
+    argv = ["pump", "--size", "12", "10", "--no-relax", "--records-per-period", "16",
+            "--periods", "0.25", "--executor", "serial", "--quiet"]
+    # with --executor serial the points run one after the other in the order of the
+    # command (skyrmion, then no skyrmion): wait for the skyrmion run's second committed
+    # record (of 5), then kill
+    with open(tmp_path / "killed.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "kwant_llg.cli"] + argv
+                                + ["--out", str(tmp_path / "a")], stdout=log, stderr=log)
+        path = tmp_path / "a" / "pump_skyrmion.h5"
+        while proc.poll() is None:
+            time.sleep(0.05)
+            if path.exists() and klio.committed_records(path) >= 2:
+                break
+        assert proc.poll() is None, (tmp_path / "killed.log").read_text()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    killed = klio.read_run(path)
+    assert killed.status == "running" and 2 <= killed.checkpoint_records < 5
+    assert not (tmp_path / "a" / "pump_no_skyrmion.h5").exists()   # killed in the 1st point
+    assert main(argv + ["--out", str(tmp_path / "a"), "--resume"]) == 0
+    assert main(argv + ["--out", str(tmp_path / "b")]) == 0
+    for name in ("pump_skyrmion.h5", "pump_no_skyrmion.h5"):
+        a, b = klio.read_run(tmp_path / "a" / name), klio.read_run(tmp_path / "b" / name)
+        assert a.status == b.status == "finished" and a.times.size == b.times.size == 5
+        assert set(a.records) == set(b.records)
+        for key in b.records:
+            np.testing.assert_array_equal(a.records[key], b.records[key])
+        np.testing.assert_array_equal(a.snapshots, b.snapshots)
+    sk = klio.read_run(tmp_path / "b" / "pump_skyrmion.h5").records
+    assert np.abs(sk["center_paper"][-1] - sk["center_paper"][0]).max() > 1e-2  # it moves
+    assert klio.read_info(tmp_path / "a")["results"]["skyrmion"]["resumed"] is True
 
 
 def test_pump_figures_plot_the_records_in_the_requested_units():
@@ -283,11 +409,13 @@ def test_pump_torque_options_reach_the_dynamics(tmp_path, capsys, pumping_module
               "serial", "--quiet", "--periods", "0.25", "--out", str(tmp_path)]
     assert main(common + ["--velocity"]) == 1
     assert "--integrator rk4" in capsys.readouterr().err
-    assert main(common + ["--velocity", "--integrator", "rk4"]) in (0, 1)
-    data = klio.read_run(tmp_path / "pump_no_skyrmion.h5")      # (8×6 is too small for a
-    assert bool(data.parameters["velocity"]) is True            # relaxed skyrmion)
-    assert data.parameters["torque"] == "fermi-surface"
-    assert data.status == "finished"
+    assert main(common + ["--velocity", "--integrator", "rk4", "--no-relax",
+                          "--radius", "1.5"]) == 0
+    for name in ("pump_no_skyrmion.h5", "pump_skyrmion.h5"):
+        data = klio.read_run(tmp_path / name)
+        assert bool(data.parameters["velocity"]) is True
+        assert data.parameters["torque"] == "fermi-surface"
+        assert data.status == "finished"
     state = _make_dynamics(point_defaults(L=8, W=6, relax=False, integrator="rk4",
                                           torque="adiabatic", equilibrium=True))
     assert (state.torque, state.equilibrium, state.velocity) == ("adiabatic", True, False)
@@ -392,6 +520,42 @@ def test_td_run_resumes_bitwise(tmp_path, capsys, pumping_modules):
     capsys.readouterr()
     assert main(common + ["--periods", "0.25", "--out", str(tmp_path / "c"), "--resume"]) == 1
     assert "--tkwant-tmax" in capsys.readouterr().out
+
+
+def test_sweep_frequency_with_td_electrons(tmp_path, capsys, pumping_modules):
+    """Smoke run of ``sweep-frequency --electrons td --magnetic-leads`` (tkwant electrons,
+    8×6 device, trial skyrmion of radius 1.5, one ω_p, 1/8 period): both points (texture
+    fixed and free) finish into their run files with finite pumped currents."""
+    pytest.importorskip("tkwant", reason="tkwant (optional test dependency) is not installed")
+    out = tmp_path / "td"
+    rc = main(["sweep-frequency", "--omega", "1", "--size", "8", "6", "--no-relax",
+               "--radius", "1.5", "--periods", "0.125", "--records-per-period", "8",
+               "--executor", "serial", "--quiet", "--magnetic-leads", "--electrons", "td",
+               "--tkwant-order", "5", "--tkwant-refine-tol", "0", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "sweep-frequency: td electrons" in captured.out and "FAILED" not in captured.out
+    assert (out / "sweep_frequency.png").stat().st_size > 10_000
+    info = klio.read_info(out)
+    assert info["success"] is True and info["results"]["failed_points"] == 0
+    runs = {}
+    for key, name in (("frozen 1", "frequency_w1_frozen.h5"), ("free 1", "frequency_w1.h5")):
+        assert info["results"][key]["ok"] and info["results"][key]["status"] == "finished"
+        data = runs[key] = klio.read_run(out / name)
+        assert data.status == "finished" and data.times.size == 2
+        assert data.parameters["electrons"] == "td" and data.parameters["omega"] == 1.0
+        assert data.parameters["lead_magnetization"] == [0.0, 0.0, 1.0]
+        rec = data.records
+        assert np.all(np.isfinite(rec["I_p"])) and np.abs(rec["I_p"]).max() > 1e-3
+        assert np.all(np.isfinite(rec["I_p_error"]))
+        np.testing.assert_allclose(rec["I_p_up"] + rec["I_p_down"], rec["I_p"], rtol=1e-12,
+                                   atol=1e-14)
+    frozen, free = runs["frozen 1"].records, runs["free 1"].records
+    # same device, texture and drive at t = 0: the same current; then only the free
+    # texture moves
+    assert frozen["I_p"][0] == free["I_p"][0]
+    np.testing.assert_array_equal(frozen["center_paper"][1], frozen["center_paper"][0])
+    assert np.abs(free["center_paper"][1] - free["center_paper"][0]).max() > 1e-4
 
 
 @pytest.mark.slow                     # about 3.5 min: three runs with Floquet re-solves

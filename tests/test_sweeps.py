@@ -57,8 +57,9 @@ def test_dask_local_cluster():
         assert len(client.scheduler_info()["workers"]) == 2
 
 
-@pytest.mark.slow                    # starts MPI and three Python processes: about 6 s
 def test_mpi4py_futures(tmp_path):
+    # starts MPI and three Python processes (a few seconds); skipped where mpi4py, mpiexec
+    # or MPI itself cannot start
     pytest.importorskip("mpi4py.futures")
     mpiexec = shutil.which("mpiexec")
     if mpiexec is None:
