@@ -426,8 +426,19 @@ def converge_sidebands(greens, m, *, drive, energy, tol=1e-8, n_start=2, n_max=6
     ------
     ConvergenceError
         If ``n_max`` sidebands do not reach ``tol``.
+    KwantLLGError
+        If ``n_start < 1`` (N = 0 has no outermost sideband: its ``truncation`` is 0 whatever
+        the drive, and doubling 0 never grows), ``n_max < n_start`` or ``tol`` is not a
+        positive number.
     """
     n = _check_inputs(greens, drive, n_start)
+    if n < 1:
+        raise KwantLLGError(f"n_start must be an integer >= 1, got {n_start!r} (with N = 0 the "
+                            "drive is dropped and the truncation weight cannot be measured).")
+    if not (isinstance(n_max, (int, np.integer)) and n_max >= n):
+        raise KwantLLGError(f"n_max must be an integer >= n_start = {n}, got {n_max!r}.")
+    if not (np.isscalar(tol) and np.isreal(tol) and tol > 0):
+        raise KwantLLGError(f"tol must be a positive number, got {tol!r}.")
     while True:
         sol = floquet_solve(greens, m, drive=drive, energy=energy, n_sidebands=n,
                             onsite_values=onsite_values)
