@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from ._common import KwantLLGError, limit_blas_threads
+from .tdref import TMAX_MARGIN
 
 __all__ = ["run_point", "point_defaults", "SEED", "ELECTRONS"]
 
@@ -57,9 +58,10 @@ def point_defaults(**overrides):
       electrons (``tkwant_order``, ``tkwant_refine_tol``, 0 = no refinement at t = 0;
       ``tkwant_refine_every``, periods between refinements during the run, to
       ``tkwant_refine_tol`` or else 1e-4 of the pumped current; ``tkwant_tmax``,
-      the time up to which tkwant prepares its boundary conditions, default the run's
-      length: a run resumed with more periods needs it that large); the drive is switched
-      on at t = 0 from the equilibrium of H(m0, V(0)), abruptly or, with
+      the time the run may reach, default its length: a run resumed with more periods
+      needs it that large; tkwant prepares its boundary conditions up to
+      ``tkwant_tmax_margin`` (1.4) times it, since they hold to about 3/4 of that); the
+      drive is switched on at t = 0 from the equilibrium of H(m0, V(0)), abruptly or, with
       ``tkwant_switch_on`` > 0, over that many periods (sin² ramp from the equilibrium of
       H(m0, 0)).
 
@@ -72,7 +74,7 @@ def point_defaults(**overrides):
                  equilibrium=False, velocity=False, electrons="adiabatic",
                  lead_magnetization=None, n_sidebands=None, resolve_tol=1e-3, floquet_tol=1e-6,
                  tkwant_order=40, tkwant_refine_tol=0.0, tkwant_refine_every=None,
-                 tkwant_switch_on=0.0, tkwant_tmax=None)
+                 tkwant_switch_on=0.0, tkwant_tmax=None, tkwant_tmax_margin=TMAX_MARGIN)
     unknown = set(overrides) - set(point)
     if unknown:
         raise KwantLLGError(f"Unknown run parameters {sorted(unknown)}; known: "
@@ -131,8 +133,15 @@ def _initial_texture(fsyst, lattice, point):
     return m
 
 
-def _tkwant_tmax(point):
+def _tkwant_reach(point):
+    """The time a td run may reach: ``tkwant_tmax`` or else the run's length."""
     return point["tkwant_tmax"] or point["periods"] * 2 * math.pi / point["omega"]
+
+
+def _tkwant_tmax(point):
+    """tkwant's own tmax: the reach times the margin (tdref.TMAX_MARGIN; 1 in run files from
+    before the margin, whose last quarter lost accuracy)."""
+    return _tkwant_reach(point) * point.get("tkwant_tmax_margin", 1.0)
 
 
 def _make_dynamics(point):
@@ -193,7 +202,7 @@ def run_point(point, *, progress=None):
     if resumable:
         _check_same_run(path, point)
         if point["electrons"] == "td":
-            tmax = _tkwant_tmax(io.read_run(path).parameters)
+            tmax = _tkwant_reach(io.read_run(path).parameters)
             if t_end > tmax * (1 + 1e-12):
                 raise KwantLLGError(
                     f"{str(path)!r} prepared tkwant's boundary conditions up to t = {tmax:g}, "

@@ -80,9 +80,10 @@ def _common_options(p, *, periods_default):
                    help="--electrons td: ramp the drive on over PERIODS periods (sin^2; "
                         "default 0: abrupt, which kicks the texture at t = 0)")
     p.add_argument("--tkwant-tmax", type=float, default=None, metavar="T",
-                   help="--electrons td: time up to which tkwant prepares its lead boundary "
-                        "conditions (default: the run's length; a run to be resumed with "
-                        "more periods needs the longer time)")
+                   help="--electrons td: time the run may reach (default: the run's "
+                        "length; a run to be resumed with more periods needs the longer "
+                        "time); tkwant prepares its lead boundary conditions to 1.4 times "
+                        "it, as they hold to about 3/4 of that")
     p.add_argument("--no-relax", action="store_true",
                    help="start from the analytic trial skyrmion instead of relaxing it")
     p.add_argument("--records-per-period", type=int, default=None, metavar="N",

@@ -184,7 +184,9 @@ class TimeDependentLLG:
         2–30× above the actual error in the measured cases).
     tmax : float
         Largest time tkwant prepares its boundary conditions for (default 100); evolving
-        beyond it is refused.
+        beyond it is refused. They are accurate to about 3/4 of it (measured:
+        :func:`kwant_llg.tdref.simulate`), so choose it about 1.4 times the time you need
+        (:data:`kwant_llg.tdref.TMAX_MARGIN`).
     lead : int
         Lead of the recorded pumped current (default 1, the right lead).
     check_skyrmion : bool

@@ -603,3 +603,11 @@ def test_tkwant_options_reach_the_dynamics():
     assert dyn._refine_every == pytest.approx(0.25 * 2 * np.pi)
     assert dyn._args["order"] == 3 and dyn._args["refine_tol"] == 1e-4
     assert cli_pump.point_defaults()["tkwant_order"] == 40
+    # tkwant's boundary conditions hold to about 3/4 of its tmax (tdref.simulate): it is
+    # prepared to 1.4 × the run's length (or --tkwant-tmax), and to exactly the run's length
+    # for run files from before the margin (their parameters lack tkwant_tmax_margin)
+    assert dyn.tmax == pytest.approx(1.4 * 2 * np.pi)
+    assert cli_pump._tkwant_reach(dict(point, omega=1.0)) == pytest.approx(2 * np.pi)
+    old = {k: v for k, v in point.items() if k != "tkwant_tmax_margin"}
+    assert cli_pump._tkwant_tmax(dict(old, omega=1.0)) == pytest.approx(2 * np.pi)
+    assert cli_pump._tkwant_tmax(dict(point, omega=1.0, tkwant_tmax=20.0)) == pytest.approx(28)

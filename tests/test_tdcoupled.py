@@ -42,6 +42,22 @@ def coupled(dt, *, frozen=False, tmax=100.0, **kw):
                                          tmax=tmax, **QUAD, **SMALL)
 
 
+def lead_current(fsyst, ref, lead, dt):
+    """(I, I↑, I↓) into ``lead`` from a tdref.simulate result on a uniform grid: the current
+    into its interface layer − d/dt of the layer's charge (second-order backward differences),
+    and that displacement part."""
+    layer = list(fsyst.lead_interfaces[lead])
+    n = ref.charge_density[:, layer]
+    sz = ref.spin_density[:, layer, 2]
+    q = np.stack([n.sum(1), (n + sz).sum(1) / 2, (n - sz).sum(1) / 2], axis=1)
+    dq = np.zeros_like(q)
+    dq[1] = (q[1] - q[0]) / dt
+    dq[2:] = (3 * q[2:] - 4 * q[1:-1] + q[:-2]) / (2 * dt)
+    layer_current = np.concatenate([ref.current[:, lead, None], ref.current_spin[:, lead]],
+                                   axis=1)
+    return layer_current - dq, dq
+
+
 def test_frozen_spins_equal_tdref_simulate():
     """(a) With the spins frozen the electrons see only the gate drive: ⟨σ⟩_i(t) and the
     charge equal tdref.simulate's on the same time grid with the same tmax. Asserted 1e-8.
@@ -51,7 +67,8 @@ def test_frozen_spins_equal_tdref_simulate():
     times = np.arange(13) * dt
     m, state = coupled(dt, frozen=True, tmax=times[-1])     # tkwant's boundary conditions
     fsyst, _, _, drive = setup()                            # depend on tmax: same as simulate
-    ref = tdref.simulate(fsyst, drive, EF, times, params=devices.seed_params(m=m), **QUAD)
+    ref = tdref.simulate(fsyst, drive, EF, times, params=devices.seed_params(m=m),
+                         tmax=times[-1], **QUAD)
     spin, charge = [state.spin_density.copy()], [state.charge_density.copy()]
     current = [state.pumped_current()]
     for t in times[1:]:
@@ -63,16 +80,7 @@ def test_frozen_spins_equal_tdref_simulate():
     assert np.abs(ref.spin_density[-1] - ref.spin_density[0]).max() > 1e-2   # the drive acts
     np.testing.assert_allclose(spin, ref.spin_density, atol=1e-8, rtol=0)
     np.testing.assert_allclose(charge, ref.charge_density, atol=1e-8, rtol=0)
-    # current into lead 1 = current into its interface layer − d/dt of the layer's charge
-    # (second-order backward differences on the uniform grid), total and per σ_z
-    layer = list(fsyst.lead_interfaces[1])
-    n = ref.charge_density[:, layer]
-    sz = ref.spin_density[:, layer, 2]
-    q = np.stack([n.sum(1), (n + sz).sum(1) / 2, (n - sz).sum(1) / 2], axis=1)
-    dq = np.zeros_like(q)
-    dq[1] = (q[1] - q[0]) / dt
-    dq[2:] = (3 * q[2:] - 4 * q[1:-1] + q[:-2]) / (2 * dt)
-    expected = np.concatenate([ref.current[:, 1, None], ref.current_spin[:, 1]], axis=1) - dq
+    expected, dq = lead_current(fsyst, ref, 1, dt)
     assert np.abs(dq).max() > 1e-3                     # the displacement part matters
     np.testing.assert_allclose(current, expected, atol=1e-8, rtol=0)
     obs = state.observables()
@@ -286,3 +294,74 @@ def test_quadrature_warning_and_record():
             assert fine.observables()["I_p_error"] < 5e-3
     with pytest.raises(KwantLLGError, match="refine_every"):
         tdcoupled.TimeDependentLLG(fsyst, lat, HAM, m, order=3, refine_every=-1, **kw)
+
+
+
+def device_10x10():
+    """The tkwant mode on a 10×10 device (issue 6: "within a CI-friendly time"): the seed's
+    gates on columns 0 and 4, leads along +z, a skyrmion of radius 10/3 (not relaxed),
+    ω_p = 0.5, V = 0.5, E_F = 0, order-5 momentum quadrature (110 one-body states)."""
+    L = W = 10
+    fsyst = devices.skyrmion_device(L, W, lead_magnetization=(0, 0, 1)).finalized()
+    m = textures.skyrmion(fsyst, center=((L - 1) / 2, (W - 1) / 2), radius=L / 3)
+    drive = tdref.GateDrive(0.5, {"V1": 0.5, "V2": 0.5}, phases={"V2": np.pi / 2},
+                            switch_on=0.25)
+    return fsyst, SpinLattice.from_kwant(fsyst), m, drive
+
+
+def test_10x10_frozen_spins_equal_tdref_simulate():
+    """10×10 (device_10x10), spins frozen, pumped current recorded for lead 0 (next to the
+    gate on column 0), t ≤ 2 in steps of 0.25: ⟨σ⟩, the charge and (I, I↑, I↓) into the
+    lead (layer current − displacement part) equal tdref.simulate's on the same grid and
+    tmax. Measured max differences 2.8e-16, 3.6e-16, 5.2e-15 against max|I| = 0.11 (the
+    displacement part reaches 0.20) and a change of ⟨σ⟩ by 2.2e-2; asserted 1e-8. Runtime
+    about 14 s CPU (two set-ups of tkwant's 110 scattering states, 5 s each)."""
+    fsyst, lat, m, drive = device_10x10()
+    dt = 0.25
+    times = np.arange(9) * dt
+    state = tdcoupled.TimeDependentLLG(fsyst, lat, HAM, m, drive=drive, energy=EF, alpha=0.4,
+                                       dt=dt, params=devices.seed_params(), frozen=True,
+                                       lead=0, tmax=times[-1], **QUAD)
+    spin, charge = [state.spin_density], [state.charge_density]
+    current = [state.pumped_current()]
+    for t in times[1:]:
+        state.evolve(t)
+        spin.append(state.spin_density)
+        charge.append(state.charge_density)
+        current.append(state.pumped_current())
+    ref = tdref.simulate(fsyst, drive, EF, times, params=devices.seed_params(m=m),
+                         tmax=times[-1], **QUAD)
+    expected, dq = lead_current(fsyst, ref, 0, dt)
+    assert np.abs(ref.spin_density[-1] - ref.spin_density[0]).max() > 1e-2   # the drive acts
+    assert np.abs(expected[:, 0]).max() > 5e-2 and np.abs(dq).max() > 5e-2
+    np.testing.assert_allclose(spin, ref.spin_density, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(charge, ref.charge_density, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(current, expected, atol=1e-8, rtol=0)
+    assert np.array_equal(state.m, m)
+
+
+def test_10x10_coupled_second_order_in_dt():
+    """10×10 (device_10x10), spins free (the unrelaxed skyrmion moves by 0.33 in t ≤ 2),
+    to t = 2 with dt = 0.2, 0.1, 0.05: successive max differences of m 1.5e-3 and 3.8e-4
+    (observed order 1.96), of the pumped current into lead 1 (−0.0204, −0.0211, −0.0213)
+    7.2e-4 and 2.0e-4. Asserted: order between 1.6 and 3, the dt = 0.1 − 0.05 difference
+    < 1e-3 while the texture moves by > 0.2, the current differences shrink by > 2.5×, and
+    |m_i| = 1 to 1e-12. This checks the time stepping at a fixed momentum quadrature: at
+    order 5, quadrature_error of the current is 3.5e-2, as large as the current itself.
+    Runtime about 28 s CPU (set-up 5 s per run)."""
+    fsyst, lat, m, drive = device_10x10()
+    ms, currents = {}, {}
+    for dt in (0.2, 0.1, 0.05):
+        state = tdcoupled.TimeDependentLLG(fsyst, lat, HAM, m, drive=drive, energy=EF,
+                                           alpha=0.4, dt=dt, params=devices.seed_params(),
+                                           tmax=2.0, **QUAD)
+        state.evolve(2.0)
+        assert np.abs(np.linalg.norm(state.m, axis=1) - 1).max() < 1e-12
+        ms[dt], currents[dt] = state.m, state.pumped_current()[0]
+    err = [np.abs(ms[0.2] - ms[0.1]).max(), np.abs(ms[0.1] - ms[0.05]).max()]
+    order = np.log2(err[0] / err[1])
+    motion = np.abs(ms[0.05] - m).max()
+    cur_err = [abs(currents[0.2] - currents[0.1]), abs(currents[0.1] - currents[0.05])]
+    assert 1.6 < order < 3.0, (err, order)
+    assert err[1] < 1e-3 and motion > 0.2, (err, motion)
+    assert cur_err[1] < cur_err[0] / 2.5 and abs(currents[0.05]) > 1e-2, cur_err
