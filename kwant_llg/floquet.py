@@ -458,7 +458,8 @@ class FloquetCharge:
 
     ``charge[α]`` electrons per cycle into lead α, ``spin[α]`` = (up, down) by the σ_z label
     of the outgoing channel (None for leads that do not conserve σ_z), ``dc_current`` =
-    charge ω/2π, ``truncation`` the largest sideband-truncation weight met.
+    charge ω/2π, ``truncation`` the largest sideband-truncation weight met, ``error`` the
+    estimated absolute error of the energy integral (None for a fixed rule).
     """
 
     charge: np.ndarray
@@ -467,24 +468,53 @@ class FloquetCharge:
     truncation: float
     n_sidebands: int
     n_energies: int
+    error: float = None
 
 
-def pumped_charge(greens, m, *, drive, mu, n_sidebands, n_points=4, onsite_values=None,
-                  cache=None):
+def pumped_charge(greens, m, *, drive, mu, n_sidebands, tol=1e-6, n_points=None,
+                  max_points=4000, onsite_values=None, cache=None, method="auto"):
     r"""Electrons pumped per cycle into every lead at T = 0, Floquet-exact.
 
     Q_α = (2π/ω) Σ_β Σ_n ∫ dE/2π T_{αβ}(E + nω ← E) [θ(μ − E) − θ(μ − E − nω)]:
-    the window [μ − nω, μ] counts + for n > 0 and [μ, μ + |n|ω] counts − for n < 0. The
-    energy integral uses ``n_points`` Gauss–Legendre nodes on each panel [μ + jω, μ + (j+1)ω],
-    j = −N…N−1 (T is smooth on a panel unless a lead threshold falls inside it). The panels
-    are shifted copies of each other, so the sideband energies of different nodes coincide
-    and a :class:`FloquetCache` (``cache``, else a new one) computes each lead once.
+    the window [μ − nω, μ] counts + for n > 0 and [μ, μ + |n|ω] counts − for n < 0, so the
+    integral runs over [μ − Nω, μ + Nω]. By default it is adaptive: cut at μ + jω and at
+    every lead threshold shifted by a multiple of ω (T_{αβ}(E + nω ← E) has a kink where E
+    or E + nω crosses one), 15-point Gauss–Kronrod panels bisected where the estimated
+    error is largest until the errors of all charges add up to less than ``tol``
+    (narrow resonances, e.g. a sideband of a state bound below the lead band, are found
+    this way; a fixed rule can miss them by far). The cut panels are shifted copies of each
+    other, so sideband energies of different nodes coincide and a :class:`FloquetCache`
+    (``cache``, else a new one) computes each lead once.
+
+    Parameters
+    ----------
+    greens, m, drive, mu, n_sidebands
+        As for :func:`floquet_solve`; μ is the Fermi energy of all leads.
+    tol : float
+        Absolute accuracy (electrons per cycle) of every charge.
+    n_points : int, optional
+        Instead of the adaptive rule: ``n_points`` Gauss–Legendre nodes on each panel
+        [μ + jω, μ + (j+1)ω], uncut, with no error estimate (``error`` is None).
+    max_points : int
+        Budget of Floquet solves of the adaptive rule.
+    method : {"auto", "direct", "dyson"}
+        As for :func:`floquet_solve` (adaptive rule).
 
     Returns
     -------
     FloquetCharge
+
+    Raises
+    ------
+    ConvergenceError
+        ``tol`` not reached within ``max_points`` solves.
     """
     n_sidebands = _check_inputs(greens, drive, n_sidebands)
+    if n_points is None:
+        from .floquet_sea import adaptive_pumped_charge
+        return adaptive_pumped_charge(greens, m, drive=drive, mu=mu, n_sidebands=n_sidebands,
+                                      tol=tol, max_points=max_points,
+                                      onsite_values=onsite_values, cache=cache, method=method)
     if not (isinstance(n_points, (int, np.integer)) and n_points >= 1):
         raise KwantLLGError(f"n_points must be a positive integer, got {n_points!r}.")
     omega, nl = drive.omega, len(greens.lead_orbitals)

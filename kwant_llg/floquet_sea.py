@@ -32,7 +32,7 @@ import numpy as np
 from ._common import KwantLLGError, check_finite
 from . import adiabatic_sea as _sea
 from . import contour as _contour
-from .floquet import FloquetCache, _check_inputs, floquet_solve
+from .floquet import FloquetCache, FloquetCharge, _check_inputs, floquet_solve
 
 __all__ = ["FloquetDensity", "floquet_density"]
 
@@ -241,3 +241,65 @@ def floquet_density(greens, m, *, drive, mu, n_sidebands, phases, tol=1e-6,
     return FloquetDensity(phases, dens[..., 1:], dens[..., 0], cur[..., 0],
                           cur[..., 1:] if spin_ok else None, float(error),
                           float(truncation[0]), int(count), points)
+
+
+def adaptive_pumped_charge(greens, m, *, drive, mu, n_sidebands, tol, max_points,
+                           onsite_values=None, cache=None, method="auto"):
+    """The adaptive rule of :func:`kwant_llg.floquet.pumped_charge` (see there).
+
+    The integrand at E in the panel μ + jω < E < μ + (j+1)ω is
+    (1/ω) Σ_n s_n(j) Σ_{α,β} |S_{αβ}(E + nω ← E)|², with s_n(j) = +1 for n > 0, −n ≤ j < 0,
+    −1 for n < 0, 0 ≤ j < −n, else 0; per lead, and per σ_z label of the outgoing channel.
+    """
+    mu = _contour._check_real(mu, "Fermi energy mu")
+    tol = _contour._check_tol(tol)
+    omega, n_sb = drive.omega, n_sidebands
+    num_leads = len(greens.lead_orbitals)
+    spin_ok = all(d[2] is not None for d in greens.lead_data(float(mu)))
+    lo, hi = mu - n_sb * omega, mu + n_sb * omega
+    edges = _sea.lead_thresholds(greens, lo - (n_sb + 1) * omega, hi + (n_sb + 1) * omega)
+    shifts = omega * np.arange(-2 * n_sb - 1, 2 * n_sb + 2)
+    cuts = np.concatenate([(edges[None, :] - shifts[:, None]).ravel(),
+                           mu + omega * np.arange(-n_sb + 1, n_sb)])
+    cuts = np.unique(cuts[(cuts > lo) & (cuts < hi)])
+    points = np.concatenate([[lo], cuts, [hi]])
+    points = points[np.concatenate([[True], np.diff(points) > 1e-12 * max(1.0, abs(mu))])]
+    truncation = [0.0]
+    cache = FloquetCache(greens) if cache is None else cache
+
+    def piece(a, b):
+        def weight(theta):
+            return a + 0.5 * (b - a) * (1 - np.cos(theta)), 0.5 * (b - a) * np.sin(theta)
+        return _contour._Segment(0.0, np.pi, weight)
+
+    def charge_at(e):
+        sol = floquet_solve(greens, m, drive=drive, energy=float(e), n_sidebands=n_sb,
+                            onsite_values=onsite_values, check_band_edge=False, cache=cache,
+                            method=method)
+        truncation[0] = max(truncation[0], sol.truncation)
+        j = int(np.floor((e - mu) / omega))
+        out = np.zeros((num_leads, 3))                  # total, up, down per lead
+        for n in sol.sidebands:
+            n = int(n)
+            sign = 1 if (n > 0 and -n <= j < 0) else (-1 if (n < 0 and 0 <= j < -n) else 0)
+            if not sign:
+                continue
+            for a in range(num_leads):
+                probs = (np.abs(sol.outgoing(a, n)) ** 2).sum(axis=1)   # per out channel
+                out[a, 0] += sign * probs.sum()
+                if spin_ok:
+                    lab = sol.lead_data[n + n_sb][a][2]
+                    out[a, 1:] += sign * np.array([probs[lab == 1].sum(),
+                                                   probs[lab == -1].sum()])
+        return check_finite(out.ravel() / omega, "Floquet pumped charge")
+
+    value, error, count = _contour._integrate(
+        [piece(a, b) for a, b in zip(points[:-1], points[1:])],
+        lambda energies: np.array([charge_at(e.real) for e in energies]),
+        lambda w, vals: np.einsum("k,k...->...", w.real, vals), 16, tol, max_points,
+        "energy integral of the Floquet pumped charge", rule="kronrod")
+    value = value.reshape(num_leads, 3)
+    spin = [tuple(value[a, 1:]) if spin_ok else None for a in range(num_leads)]
+    charge = value[:, 0].copy()
+    return FloquetCharge(charge, spin, charge * omega / (2 * np.pi), float(truncation[0]),
+                         n_sb, int(count), float(error))
