@@ -59,6 +59,12 @@ def _check_inputs(greens, drive, n_sidebands):
                             "FrozenGreens; declare them with onsite_parameters=(...).")
     if not (isinstance(n_sidebands, (int, np.integer)) and n_sidebands >= 0):
         raise KwantLLGError(f"n_sidebands must be an integer >= 0, got {n_sidebands!r}.")
+    if n_sidebands == 0 and np.any(drive.amplitudes != 0):
+        # sideband 0 alone is the frozen problem of the time-averaged Hamiltonian: the drive
+        # is dropped, and the truncation weight (of sidebands ±N = 0) cannot show it
+        raise KwantLLGError(
+            "n_sidebands = 0 drops the nonzero drive (only the time-averaged Hamiltonian is "
+            "left); use n_sidebands >= 1, about |V|/ω + 3 (check the result's truncation).")
     return int(n_sidebands)
 
 
@@ -431,10 +437,10 @@ def converge_sidebands(greens, m, *, drive, energy, tol=1e-8, n_start=2, n_max=6
         the drive, and doubling 0 never grows), ``n_max < n_start`` or ``tol`` is not a
         positive number.
     """
-    n = _check_inputs(greens, drive, n_start)
-    if n < 1:
+    if not (isinstance(n_start, (int, np.integer)) and n_start >= 1):
         raise KwantLLGError(f"n_start must be an integer >= 1, got {n_start!r} (with N = 0 the "
                             "drive is dropped and the truncation weight cannot be measured).")
+    n = _check_inputs(greens, drive, n_start)
     if not (isinstance(n_max, (int, np.integer)) and n_max >= n):
         raise KwantLLGError(f"n_max must be an integer >= n_start = {n}, got {n_max!r}.")
     if not (np.isscalar(tol) and np.isreal(tol) and tol > 0):

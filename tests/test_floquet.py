@@ -152,6 +152,13 @@ def test_floquet_errors(setup):
         floquet.floquet_solve(plain, m, drive=PumpDrive(0.1, 0.1), energy=E, n_sidebands=1)
     with pytest.raises(KwantLLGError, match="n_sidebands"):
         floquet.floquet_solve(greens, m, drive=PumpDrive(0.1, 0.1), energy=E, n_sidebands=-1)
+    with pytest.raises(KwantLLGError, match="n_sidebands = 0 drops the nonzero drive"):
+        floquet.floquet_solve(greens, m, drive=PumpDrive(0.1, 0.1), energy=E, n_sidebands=0)
+    # without a drive, N = 0 is the frozen problem (the scattering states of Kwant)
+    static = floquet.floquet_solve(greens, m, drive=PumpDrive(0.0, 0.1), energy=E,
+                                   n_sidebands=0)
+    frozen = greens.solve(m, E, onsite_values={"V1": 0.0, "V2": 0.0})
+    np.testing.assert_allclose(static.spin_density(0.0), frozen.spin_density(), atol=1e-12)
     sol = floquet.floquet_solve(greens, m, drive=PumpDrive(0.1, 0.1), energy=E, n_sidebands=1)
     with pytest.raises(KwantLLGError, match="Sideband"):
         sol.transmission(1, 0, 2)
