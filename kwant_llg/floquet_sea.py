@@ -23,6 +23,9 @@ data of the sideband energies are shared between nodes (:class:`~kwant_llg.floqu
 
 As ω → 0 this tends to the equilibrium density (Eq. 14) plus the first-order density of
 :mod:`kwant_llg.adiabatic` (tested); at finite ω it equals tkwant's periodic state (tested).
+
+The same cut panels carry the adaptive energy integral of the DC pumped charge
+(:func:`kwant_llg.floquet.pumped_charge`, implemented here as ``adaptive_pumped_charge``).
 """
 
 from dataclasses import dataclass
