@@ -43,8 +43,8 @@ def test_equals_tkwant_periodic_state(setup):
     of ⟨σ⟩ relative to max|⟨σ⟩|, measured 3.6e-3 with 3 sidebands and 1.6e-4 with 5 (charge
     3.7e-3, 1.4e-4); the adiabatic density ρ_eq(t) + ρ^(1)(t) differs by ~5e-2. Asserted:
     < 5e-4 with 5 sidebands, below a fifth of the 3-sideband difference, and the adiabatic
-    one > 10× larger. (With tkwant's default tmax = the last time, the last period is off
-    by tkwant's boundary conditions: 6.0e-4 with 5 sidebands.)"""
+    one > 10× larger. (With tmax = the last time, simulate's default before the margin, the
+    last period is off by tkwant's boundary conditions: 6.0e-4 with 5 sidebands.)"""
     pytest.importorskip("tkwant", reason="tkwant (optional test dependency) is not installed")
     from kwant_llg import tdref
     fsyst, m, greens = setup
@@ -95,9 +95,9 @@ def test_equals_tkwant_periodic_state(setup):
 
 DC_TKWANT_TOL = 2e-3       # measured 5.5e-4, 9.8e-4 (N = 3) and 2.1e-4, 8.5e-4 (N = 5) for
                            # leads 0, 1: tkwant's transient in the third period (its two lead
-                           # currents differ by 4.3e-4 relative). With tkwant's default
-                           # tmax (= the last time) 1.7e-3 (N = 3), 2.1e-3 (N = 5), lead
-                           # mismatch 2.6e-3. Fourth period: see the next test
+                           # currents differ by 4.3e-4 relative). With tmax = the last
+                           # time 1.7e-3 (N = 3), 2.1e-3 (N = 5), lead mismatch 2.6e-3.
+                           # Fourth period: see the next test
 
 
 def test_tkwant_and_floquet_converge_together(setup):
@@ -161,8 +161,8 @@ def test_current_dc_and_continuity(setup):
     """The time-resolved whole-sea current into the leads (ω = 0.4, 17 phases): its cycle
     average equals the Moskalets–Büttiker window formula of floquet.pumped_charge, which
     integrates only |S(E + nω, E)|² over [μ − nω, μ] (measured 3.8e-5 and 1.1e-4 relative
-    for the two leads with N = 4, both integrals adaptive; asserted 3e-4), per spin too (the σ_z-up parts are zero: with leads
-    along +z at E_F = 0 only spin down is open); continuity Σ_α I_α(t) = −dN/dt holds up to the
+    for the two leads with N = 4, both integrals adaptive; asserted 3e-4), per spin too (the
+    σ_z-up parts are zero: with leads along +z at E_F = 0 only spin down is open); continuity Σ_α I_α(t) = −dN/dt holds up to the
     sideband truncation (relative residual measured 3.4e-2 at N = 3 and 3.7e-3 at N = 4;
     asserted < 2e-2 at N = 4 and shrinking by 3×)."""
     _, m, greens = setup
