@@ -162,9 +162,9 @@ def test_current_dc_and_continuity(setup):
     average equals the Moskalets–Büttiker window formula of floquet.pumped_charge, which
     integrates only |S(E + nω, E)|² over [μ − nω, μ] (measured 3.8e-5 and 1.1e-4 relative
     for the two leads with N = 4, both integrals adaptive; asserted 3e-4), per spin too (the
-    σ_z-up parts are zero: with leads along +z at E_F = 0 only spin down is open); continuity Σ_α I_α(t) = −dN/dt holds up to the
-    sideband truncation (relative residual measured 3.4e-2 at N = 3 and 3.7e-3 at N = 4;
-    asserted < 2e-2 at N = 4 and shrinking by 3×)."""
+    σ_z-up parts are zero: with leads along +z at E_F = 0 only spin down is open); continuity
+    Σ_α I_α(t) = −dN/dt holds up to the sideband truncation (relative residual measured
+    3.4e-2 at N = 3 and 3.7e-3 at N = 4; asserted < 2e-2 at N = 4 and shrinking by 3×)."""
     _, m, greens = setup
     omega, nph = 0.4, 17
     drive = PumpDrive(AMP, omega, PHI)
