@@ -539,12 +539,13 @@ def brouwer_charge(fsyst, m, drive, *, energy, params, lead=1, n_times=64, delta
         return s.data, s
 
     projectors = None
-    if _conserves_sigma_z(fsyst.leads[lead], p):
-        projectors = _channel_spin_projectors(smat(values[:, 0])[1].lead_info[lead])
+    spin_lead = _conserves_sigma_z(fsyst.leads[lead], p)
     cur = np.empty((n_times, 3))            # total, up, down
     for k in range(n_times):
         s0, sm = smat(values[:, k])
         rows = sm.out_block_coords(lead)
+        if spin_lead and k == 0:            # the leads do not depend on the gates
+            projectors = _channel_spin_projectors(sm.lead_info[lead])
         dn = np.zeros((len(drive.names), 3))
         for i in range(len(drive.names)):
             dv = np.zeros(len(drive.names))
